@@ -1,0 +1,118 @@
+# portd - port-ownership daemon and its client portctl.
+#
+#   make            build portd and portctl into build/
+#   make run        install dependencies, build, run portd in the foreground
+#   make test       install dependencies, build, run every test suite
+#   make asan       the same tests built with AddressSanitizer + UBSan
+#   make deps       install missing packages (apt-get when root)
+#   make install    PREFIX=/usr/local DESTDIR= honoured
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+BINDIR    ?= $(PREFIX)/bin
+SBINDIR   ?= $(PREFIX)/sbin
+MANDIR    ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+
+CC        ?= cc
+BUILD     ?= build
+PKGS      := libuv libcjson
+PKG_CONFIG ?= pkg-config
+
+WARN      := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+             -Wmissing-prototypes -Wformat=2 -Wvla -fno-common -Werror
+OPT       ?= -O2 -g
+CPPFLAGS  += -D_GNU_SOURCE -Icommon -DPORTD_VERSION=\"$(VERSION)\"
+CFLAGS    += $(WARN) $(OPT) $(EXTRA_CFLAGS)
+LDFLAGS   += $(EXTRA_LDFLAGS)
+
+# pkg-config is only needed once deps are present; keep `make deps` usable
+# without it.
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+# Per-OS files are chosen here; everything else in common/ builds anywhere.
+OS_SRCS     := common/backend_linux.c
+COMMON_SRCS := $(filter-out common/backend_%.c,$(wildcard common/*.c)) $(OS_SRCS)
+DAEMON_SRCS := $(wildcard daemon/*.c)
+CLIENT_SRCS := $(wildcard client/*.c)
+TEST_SRCS   := $(wildcard tests/check_*.c)
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+
+COMMON_OBJS := $(COMMON_SRCS:%.c=$(BUILD)/%.o)
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
+CLIENT_OBJS := $(CLIENT_SRCS:%.c=$(BUILD)/%.o)
+TEST_BINS   := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
+
+LIBCOMMON   := $(BUILD)/libportd.a
+PORTD       := $(BUILD)/portd
+PORTCTL     := $(BUILD)/portctl
+
+.PHONY: all deps run test check asan install uninstall clean tests-build lint
+
+all: $(PORTD) $(PORTCTL)
+
+deps:
+	@sh scripts/deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBCOMMON): $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(PORTD): $(DAEMON_OBJS) $(LIBCOMMON)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(PORTCTL): $(CLIENT_OBJS) $(LIBCOMMON)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/check_%: tests/check_%.c $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) $(CFLAGS) \
+	    -DFIXTURES=\"$(CURDIR)/tests/fixtures\" -o $@ $^ \
+	    $(CHECK_LIBS) $(PKG_LIBS) $(LDFLAGS)
+
+$(BUILD)/tests/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+tests-build: all $(TEST_BINS) $(HELPER_BINS)
+
+# The suites: check unit tests, then integration tests against the real
+# binaries; tests/run.sh prints one summary line for all of them.
+check: tests-build
+	@BUILD=$(BUILD) sh tests/run.sh
+
+test: deps
+	@$(MAKE) --no-print-directory check
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan \
+	    OPT="-O1 -g -fno-omit-frame-pointer" \
+	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+	    EXTRA_LDFLAGS="-fsanitize=address,undefined" check
+
+RUN_DIR := $(CURDIR)/run
+run: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/run.sh "$(CURDIR)/$(BUILD)" "$(RUN_DIR)"
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR)
+	install -m 0755 $(PORTCTL) $(DESTDIR)$(BINDIR)/portctl
+	install -m 0755 $(PORTD) $(DESTDIR)$(SBINDIR)/portd
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/portctl $(DESTDIR)$(SBINDIR)/portd
+
+clean:
+	rm -rf build build-asan
+
+-include $(COMMON_OBJS:.o=.d) $(DAEMON_OBJS:.o=.d) $(CLIENT_OBJS:.o=.d)

@@ -1,0 +1,115 @@
+/*
+ * snapshot.h - the listener model: sockets, the processes that own them,
+ * and a snapshot (a set of rows, one per socket and owner).
+ *
+ * Every backend fills these portable structs; everything above the backend
+ * (portctl's output, the daemon's diff, the rules) reads only these.
+ */
+#ifndef PORTD_SNAPSHOT_H
+#define PORTD_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Protocols and families are bit values so that filters can be masks. */
+enum pd_proto { PD_TCP = 1, PD_UDP = 2 };
+enum pd_family { PD_INET = 1, PD_INET6 = 2 };
+
+/* Portable socket state: only listeners are modelled. */
+enum pd_state { PD_LISTEN = 1, PD_BOUND = 2 };
+
+/* Why a row has no owning process. */
+enum pd_reason {
+	PD_OWNER_OK = 0,	/* owner known */
+	PD_OWNER_DENIED,	/* some process's fds could not be read */
+	PD_OWNER_NONE,		/* every process was read; none holds it */
+	PD_OWNER_UNSUPPORTED,	/* the backend cannot name owners */
+};
+
+#define PD_UID_UNKNOWN ((uint32_t)-1)
+#define PD_NAME_MAX 64
+
+/* One socket, as the OS's socket table reports it. */
+struct sock_info {
+	uint8_t proto;		/* enum pd_proto */
+	uint8_t family;		/* enum pd_family */
+	uint8_t state;		/* enum pd_state */
+	int8_t v6only;		/* IPv6: 1 or 0; -1 unknown; IPv4: 0 */
+	uint16_t port;		/* host byte order */
+	uint32_t scope_id;	/* IPv6 interface index, 0 if none */
+	uint8_t addr[16];	/* network byte order; IPv4 uses addr[0..3] */
+	uint64_t inode;		/* Linux socket inode; 0 where the OS has none */
+	uint32_t uid;		/* socket's uid, PD_UID_UNKNOWN if not known */
+	int32_t pid;		/* owner pid where the table says (Windows) */
+};
+
+/*
+ * One process. start_time is opaque and OS-specific (Linux: clock ticks
+ * since boot from /proc/PID/stat; Windows: FILETIME of creation), used
+ * only to compare for PID reuse; started_ms is the same instant as
+ * milliseconds since the Unix epoch, for display (0 if unknown).
+ * exe is heap-allocated and owned by the struct (NULL if unreadable).
+ */
+struct proc_info {
+	int32_t pid;
+	int32_t ppid;
+	uint32_t uid;		/* real uid */
+	uint32_t suid;		/* saved uid (kill(2) permission) */
+	uint64_t start_time;
+	int64_t started_ms;
+	char comm[PD_NAME_MAX];
+	char user[PD_NAME_MAX];
+	char *exe;
+};
+
+/* A row: a socket and one of its owners (proc < 0: none, see reason). */
+struct listener {
+	struct sock_info sock;
+	int proc;		/* index into snapshot.procs, or -1 */
+	uint8_t reason;		/* enum pd_reason */
+};
+
+/*
+ * A snapshot owns its rows and processes. Rows are kept in canonical
+ * order after snapshot_sort(), which the diff relies on.
+ */
+struct snapshot {
+	struct listener *rows;
+	size_t nrows, caprows;
+	struct proc_info *procs;
+	size_t nprocs, capprocs;
+};
+
+void	 snapshot_init(struct snapshot *);
+void	 snapshot_clear(struct snapshot *);	/* frees contents, reusable */
+/* Appends; returns the new element or NULL on allocation failure. */
+struct listener *snapshot_add_row(struct snapshot *, const struct sock_info *,
+	    int proc, int reason);
+/* Copies p (exe duplicated); returns its index, or -1 on failure. */
+int	 snapshot_add_proc(struct snapshot *, const struct proc_info *p);
+/* Index of the process with this pid and start time, or -1. */
+int	 snapshot_find_proc(const struct snapshot *, int32_t pid,
+	    uint64_t start_time);
+void	 snapshot_sort(struct snapshot *);
+/* The row's process, or NULL. */
+const struct proc_info *snapshot_row_proc(const struct snapshot *,
+	    const struct listener *);
+
+/* Compare two rows for canonical order (socket, then owner). */
+int	 listener_cmp(const struct listener *, const struct proc_info *,
+	    const struct listener *, const struct proc_info *);
+
+void	 proc_info_clear(struct proc_info *);	/* frees exe, zeroes */
+int	 proc_info_copy(struct proc_info *dst, const struct proc_info *src);
+
+/* Text helpers shared by every output. */
+const char *pd_proto_name(int proto);		/* "tcp" / "udp" */
+const char *pd_family_name(int family);		/* "ipv4" / "ipv6" */
+const char *pd_state_name(int state);		/* "LISTEN" / "BOUND" */
+const char *pd_reason_text(int reason);
+/* Address as text (no brackets, "%scope" appended); buf >= 64 bytes. */
+void	 sock_addr_text(const struct sock_info *, char *buf, size_t len);
+/* True if the socket also holds the IPv4 port (dual-stack [::]). */
+int	 sock_is_dualstack(const struct sock_info *);
+
+#endif
