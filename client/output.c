@@ -1,0 +1,222 @@
+/*
+ * output.c - table and JSON formatters for portctl.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "output.h"
+#include "proto.h"
+
+#define NCOLS 6
+
+struct cells {
+	char c[NCOLS][160];
+};
+
+static void
+row_cells(const struct snapshot *s, const struct listener *l,
+    struct cells *out)
+{
+	const struct proc_info *p = snapshot_row_proc(s, l);
+	char addr[80];
+
+	sock_addr_text(&l->sock, addr, sizeof(addr));
+	/* "tcp46": an IPv6 socket that also holds the IPv4 port, as
+	 * FreeBSD's netstat says it. */
+	snprintf(out->c[0], sizeof(out->c[0]), "%s%s",
+	    pd_proto_name(l->sock.proto),
+	    sock_is_dualstack(&l->sock) ? "46" :
+	    l->sock.family == PD_INET6 ? "6" : "");
+	snprintf(out->c[1], sizeof(out->c[1]), "%s", addr);
+	snprintf(out->c[2], sizeof(out->c[2]), "%u", l->sock.port);
+	if (p != NULL) {
+		snprintf(out->c[3], sizeof(out->c[3]), "%d", (int)p->pid);
+		snprintf(out->c[4], sizeof(out->c[4]), "%s",
+		    p->user[0] ? p->user : "?");
+		snprintf(out->c[5], sizeof(out->c[5]), "%s",
+		    p->comm[0] ? p->comm : "?");
+	} else {
+		snprintf(out->c[3], sizeof(out->c[3]), "-");
+		if (l->sock.uid != PD_UID_UNKNOWN)
+			snprintf(out->c[4], sizeof(out->c[4]), "%u",
+			    (unsigned)l->sock.uid);
+		else
+			snprintf(out->c[4], sizeof(out->c[4]), "-");
+		snprintf(out->c[5], sizeof(out->c[5]), "(%s)",
+		    pd_reason_text(l->reason));
+	}
+}
+
+static void
+table_rows(FILE *fp, const struct snapshot *s)
+{
+	static const char *const head[NCOLS] = { "PROTO", "ADDRESS", "PORT",
+	    "PID", "USER", "COMMAND" };
+	struct cells *cells;
+	size_t w[NCOLS], i, j, len;
+
+	if ((cells = calloc(s->nrows ? s->nrows : 1, sizeof(*cells))) == NULL)
+		return;
+	for (j = 0; j < NCOLS; j++)
+		w[j] = strlen(head[j]);
+	for (i = 0; i < s->nrows; i++) {
+		row_cells(s, &s->rows[i], &cells[i]);
+		for (j = 0; j < NCOLS; j++)
+			if ((len = strlen(cells[i].c[j])) > w[j])
+				w[j] = len;
+	}
+	fprintf(fp, "%-*s  %-*s  %*s  %*s  %-*s  %s\n", (int)w[0], head[0],
+	    (int)w[1], head[1], (int)w[2], head[2], (int)w[3], head[3],
+	    (int)w[4], head[4], head[5]);
+	for (i = 0; i < s->nrows; i++)
+		fprintf(fp, "%-*s  %-*s  %*s  %*s  %-*s  %s\n",
+		    (int)w[0], cells[i].c[0], (int)w[1], cells[i].c[1],
+		    (int)w[2], cells[i].c[2], (int)w[3], cells[i].c[3],
+		    (int)w[4], cells[i].c[4], cells[i].c[5]);
+	free(cells);
+}
+
+static void
+table_kill_begin(FILE *fp, const struct snapshot *s)
+{
+	table_rows(fp, s);
+	fflush(fp);
+}
+
+static void
+table_kill_end(FILE *fp, const struct snapshot *s, const struct kill_plan *kp,
+    int dry_run)
+{
+	const struct kill_target *t;
+	size_t i;
+
+	(void)s;
+	for (i = 0; i < kp->ntargets; i++) {
+		t = &kp->targets[i];
+		fprintf(fp, "pid %d (%s): ", (int)t->proc.pid,
+		    t->proc.comm[0] ? t->proc.comm : "?");
+		if (dry_run && t->outcome == KILL_DRYRUN)
+			fprintf(fp, "would be signalled (dry run)\n");
+		else if (t->signalled)
+			fprintf(fp, "%s, %s\n", kill_signal_name(t->signalled),
+			    kill_outcome_name(t->outcome));
+		else
+			fprintf(fp, "%s%s%s\n", kill_outcome_name(t->outcome),
+			    t->err[0] ? ": " : "", t->err);
+	}
+	if (kp->unowned > 0)
+		fprintf(fp, "%zu socket%s without a visible owner: not "
+		    "signalled\n", kp->unowned, kp->unowned == 1 ? "" : "s");
+}
+
+void
+output_json_print(FILE *fp, cJSON *v)
+{
+	char *text;
+
+	if (v == NULL)
+		return;
+	if ((text = cJSON_PrintUnformatted(v)) != NULL) {
+		fprintf(fp, "%s\n", text);
+		cJSON_free(text);
+	}
+	cJSON_Delete(v);
+}
+
+static void
+json_rows(FILE *fp, const struct snapshot *s)
+{
+	output_json_print(fp, proto_snapshot_json(s));
+}
+
+static void
+json_kill_begin(FILE *fp, const struct snapshot *s)
+{
+	(void)fp;
+	(void)s;
+}
+
+static void
+json_kill_end(FILE *fp, const struct snapshot *s, const struct kill_plan *kp,
+    int dry_run)
+{
+	cJSON *o;
+
+	if ((o = proto_snapshot_json(s)) == NULL)
+		return;
+	cJSON_AddItemToObject(o, "results", proto_kill_json(kp));
+	cJSON_AddBoolToObject(o, "dry_run", dry_run);
+	output_json_print(fp, o);
+}
+
+static void
+table_event(FILE *fp, const struct event *ev)
+{
+	char when[40], addr[80];
+
+	proto_time_text(ev->time_ms, when, sizeof(when));
+	sock_addr_text(&ev->sock, addr, sizeof(addr));
+	fprintf(fp, "%s %-6s %s%s %s%s%s:%u ", when, event_type_name(ev->type),
+	    pd_proto_name(ev->sock.proto), sock_is_dualstack(&ev->sock) ?
+	    "46" : ev->sock.family == PD_INET6 ? "6" : "",
+	    ev->sock.family == PD_INET6 ? "[" : "", addr,
+	    ev->sock.family == PD_INET6 ? "]" : "", ev->sock.port);
+	if (ev->proc.pid != 0)
+		fprintf(fp, "pid %d %s (%s)\n", (int)ev->proc.pid,
+		    ev->proc.comm, ev->proc.user);
+	else
+		fprintf(fp, "(%s)\n", pd_reason_text(ev->reason));
+	fflush(fp);
+}
+
+static void
+json_event(FILE *fp, const struct event *ev)
+{
+	output_json_print(fp, proto_event_json(ev));
+	fflush(fp);
+}
+
+/* "key  value" lines; nested objects as "outer.inner". */
+static void
+status_lines(FILE *fp, const cJSON *o, const char *prefix)
+{
+	const cJSON *v;
+	char key[128];
+
+	cJSON_ArrayForEach(v, o) {
+		snprintf(key, sizeof(key), "%s%s%s", prefix, *prefix ? "." : "",
+		    v->string);
+		if (cJSON_IsObject(v))
+			status_lines(fp, v, key);
+		else if (cJSON_IsString(v))
+			fprintf(fp, "%-24s %s\n", key, v->valuestring);
+		else if (cJSON_IsBool(v))
+			fprintf(fp, "%-24s %s\n", key, cJSON_IsTrue(v) ? "yes" :
+			    "no");
+		else if (cJSON_IsNumber(v) &&
+		    v->valuedouble != (double)(long long)v->valuedouble)
+			fprintf(fp, "%-24s %.3f\n", key, v->valuedouble);
+		else if (cJSON_IsNumber(v))
+			fprintf(fp, "%-24s %.0f\n", key, v->valuedouble);
+	}
+}
+
+static void
+table_status(FILE *fp, const cJSON *o)
+{
+	status_lines(fp, o, "");
+}
+
+static void
+json_status(FILE *fp, const cJSON *o)
+{
+	output_json_print(fp, cJSON_Duplicate(o, 1));
+}
+
+const struct output output_table = { table_rows, table_kill_begin,
+    table_kill_end, table_event, table_status };
+const struct output output_json = { json_rows, json_kill_begin,
+    json_kill_end, json_event, json_status };

@@ -1,0 +1,183 @@
+/*
+ * remote.c - portctl's daemon path: one connection to portd's control
+ * socket, a request line out, reply lines in. Plain blocking sockets: a
+ * client that asks one question needs no event loop.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "portctl.h"
+#include "proto.h"
+
+#define REPLY_MAX	(256 * 1024 * 1024)
+
+int
+remote_connect(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "socket path too long: %s", path);
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		int e = errno;
+
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+int
+remote_send(int fd, const struct request *req, char *err, size_t errlen)
+{
+	char *text;
+	size_t len, off = 0;
+	ssize_t n;
+
+	if ((text = proto_request_text(req)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	len = strlen(text);
+	text[len++] = '\n';	/* replaces the NUL: sent by length */
+	while (off < len) {
+		n = send(fd, text + off, len - off, MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(err, errlen, "send: %s", strerror(errno));
+			free(text);
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	free(text);
+	return 0;
+}
+
+/* Reads one line into a growing buffer; NULL at EOF or error. */
+char *
+remote_read_line(int fd, struct remote_buf *rb, char *err, size_t errlen)
+{
+	char *nl, *line, *tmp;
+	size_t len;
+	ssize_t n;
+
+	for (;;) {
+		if (rb->len > 0 && (nl = memchr(rb->buf, '\n', rb->len)) !=
+		    NULL) {
+			len = (size_t)(nl - rb->buf);
+			if ((line = malloc(len + 1)) == NULL) {
+				snprintf(err, errlen, "out of memory");
+				return NULL;
+			}
+			memcpy(line, rb->buf, len);
+			line[len] = '\0';
+			rb->len -= len + 1;
+			memmove(rb->buf, nl + 1, rb->len);
+			return line;
+		}
+		if (rb->cap - rb->len < 65536) {
+			if (rb->cap >= REPLY_MAX) {
+				snprintf(err, errlen, "reply too long");
+				return NULL;
+			}
+			rb->cap = rb->cap ? rb->cap * 2 : 131072;
+			if ((tmp = realloc(rb->buf, rb->cap)) == NULL) {
+				snprintf(err, errlen, "out of memory");
+				return NULL;
+			}
+			rb->buf = tmp;
+		}
+		n = read(fd, rb->buf + rb->len, rb->cap - rb->len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(err, errlen, "portd closed the connection%s%s",
+			    n == 0 ? "" : ": ", n == 0 ? "" : strerror(errno));
+			return NULL;
+		}
+		rb->len += (size_t)n;
+	}
+}
+
+void
+remote_buf_free(struct remote_buf *rb)
+{
+	free(rb->buf);
+	memset(rb, 0, sizeof(*rb));
+}
+
+cJSON *
+remote_parse_reply(const char *line, char *err, size_t errlen, int *code)
+{
+	cJSON *root, *ok, *e, *result;
+	const cJSON *v;
+
+	*code = PE_NONE;
+	if ((root = cJSON_Parse(line)) == NULL || !cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		snprintf(err, errlen, "portd sent a malformed reply");
+		*code = PE_INTERNAL;
+		return NULL;
+	}
+	ok = cJSON_GetObjectItemCaseSensitive(root, "ok");
+	if (!cJSON_IsTrue(ok)) {
+		e = cJSON_GetObjectItemCaseSensitive(root, "error");
+		v = cJSON_GetObjectItemCaseSensitive(e, "message");
+		snprintf(err, errlen, "%s", cJSON_IsString(v) ?
+		    v->valuestring : "portd refused the request");
+		v = cJSON_GetObjectItemCaseSensitive(e, "code");
+		*code = proto_error_parse(cJSON_IsString(v) ? v->valuestring :
+		    NULL);
+		cJSON_Delete(root);
+		return NULL;
+	}
+	result = cJSON_DetachItemFromObjectCaseSensitive(root, "result");
+	cJSON_Delete(root);
+	if (result == NULL) {
+		snprintf(err, errlen, "portd sent a reply without a result");
+		*code = PE_INTERNAL;
+	}
+	return result;
+}
+
+cJSON *
+remote_call(int fd, const struct request *req, char *err, size_t errlen,
+    int *code)
+{
+	struct remote_buf rb = { NULL, 0, 0 };
+	cJSON *result;
+	char *line;
+
+	*code = PE_INTERNAL;
+	if (remote_send(fd, req, err, errlen) == -1)
+		return NULL;
+	if ((line = remote_read_line(fd, &rb, err, errlen)) == NULL) {
+		remote_buf_free(&rb);
+		return NULL;
+	}
+	result = remote_parse_reply(line, err, errlen, code);
+	free(line);
+	remote_buf_free(&rb);
+	return result;
+}

@@ -1,0 +1,1201 @@
+/*
+ * backend_linux.c - the Linux backend: sockets from NETLINK_SOCK_DIAG
+ * (/proc/net as fallback), owners from /proc/PID/fd.
+ *
+ * System calls only; the bytes and text are decoded in decode_linux.c.
+ *
+ * Owner resolution is incremental. The backend keeps, between snapshots,
+ *  - an inode table: every listening socket of the last dump and the pids
+ *    holding it, or the memory that no visible process holds it (pid 1's
+ *    fds answer EACCES even to root: without that memory every tick would
+ *    rescan every process), and
+ *  - a process table: every pid in /proc with the inode of its /proc
+ *    directory, which changes when the pid is reused.
+ * A snapshot dumps the sockets, lists /proc (names only), scans the fd
+ * directories of processes not seen before plus a resync slice, and
+ * searches for the owners of sockets nobody is known to hold: first among
+ * processes that already hold listeners, then, only if that fails, every
+ * process. In a steady state that is one dump, one /proc listing and the
+ * slice. A BACKEND_ONESHOT backend starts empty, so its one snapshot scans
+ * every process once.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "decode_linux.h"
+
+#define NL_BUFSZ	(64 * 1024)
+#define DENTS_BUFSZ	(32 * 1024)
+#define BC_MAX_RANGES	16
+
+enum ent_state {
+	ENT_SEARCH = 0,		/* no owner known yet: look for one */
+	ENT_OWNED,		/* owners known */
+	ENT_UNOWNED,		/* searched everything; remember, do not rescan */
+};
+
+/* One listening socket of the last dump. key must stay first. */
+struct inode_ent {
+	uint64_t key;		/* socket inode */
+	int32_t *pids;
+	uint32_t npids, cappids;
+	uint8_t state;		/* enum ent_state */
+	uint8_t reason;		/* enum pd_reason when ENT_UNOWNED */
+};
+
+/* One process in /proc. key must stay first. */
+struct proc_ent {
+	uint64_t key;		/* pid */
+	uint64_t dino;		/* inode of /proc/PID: new after pid reuse */
+	uint8_t fresh;		/* not seen before: scan it */
+	uint8_t scanned;	/* scanned during this snapshot */
+	uint32_t scan_pass;	/* the pass that scanned it last */
+	uint8_t denied;		/* its fds could not be read */
+	uint8_t has_info;
+	uint8_t owns;		/* held a listener at the last snapshot */
+	uint64_t first_seen;	/* snapshot number when first listed */
+	int snap_idx;		/* index in the snapshot being built */
+	struct proc_info info;
+};
+
+/* Open-addressing index over an array whose elements start with a key. */
+struct idx {
+	uint32_t *slots;	/* element index + 1; 0 is empty */
+	size_t mask;
+};
+
+/* (inode table index, pid) pairs found by a scan. */
+struct found {
+	uint32_t ent;
+	int32_t pid;
+};
+
+struct backend {
+	int flags;
+	int procfd;
+	int nlfd;		/* -1: netlink unavailable, use /proc/net */
+	uid_t euid;
+	char *nlbuf;
+	char *dents;
+
+	struct sock_info *socks;	/* the current dump */
+	size_t nsocks, capsocks;
+
+	struct inode_ent *ents;
+	size_t nents, capents;
+	struct idx ent_idx;
+
+	struct proc_ent *procs;
+	size_t nprocs, capprocs;
+	struct idx proc_idx;
+
+	struct found *found;
+	size_t nfound, capfound;
+
+	uint32_t resync_slice_num;	/* processes per snapshot = */
+	uint32_t resync_slice_den;	/*   nprocs * num / den, rounded up */
+	int32_t resync_cursor;		/* last pid rescanned */
+	int any_denied;			/* a scan this snapshot hit EACCES */
+	uint64_t young_snaps;		/* "young": first seen this recently */
+	uint32_t pass;			/* scans since the last apply_found */
+
+	struct backend_stats stats;
+};
+
+/* ---- small containers ------------------------------------------------ */
+
+static int
+vec_grow(void **base, size_t *cap, size_t need, size_t size)
+{
+	size_t ncap;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap : 64;
+	while (ncap < need)
+		ncap *= 2;
+	if ((p = realloc(*base, ncap * size)) == NULL)
+		return -1;
+	*base = p;
+	*cap = ncap;
+	return 0;
+}
+
+static size_t
+hash64(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	return (size_t)k;
+}
+
+static int
+idx_build(struct idx *ix, const void *base, size_t n, size_t stride)
+{
+	size_t cap = 64, i, h;
+	const uint64_t *key;
+
+	while (cap < n * 2)
+		cap *= 2;
+	free(ix->slots);
+	if ((ix->slots = calloc(cap, sizeof(*ix->slots))) == NULL) {
+		ix->mask = 0;
+		return -1;
+	}
+	ix->mask = cap - 1;
+	for (i = 0; i < n; i++) {
+		key = (const uint64_t *)((const char *)base + i * stride);
+		for (h = hash64(*key) & ix->mask; ix->slots[h] != 0;
+		    h = (h + 1) & ix->mask)
+			;
+		ix->slots[h] = (uint32_t)i + 1;
+	}
+	return 0;
+}
+
+static long
+idx_find(const struct idx *ix, const void *base, size_t stride, uint64_t k)
+{
+	const uint64_t *key;
+	size_t h;
+
+	if (ix->slots == NULL)
+		return -1;
+	for (h = hash64(k) & ix->mask; ix->slots[h] != 0;
+	    h = (h + 1) & ix->mask) {
+		key = (const uint64_t *)((const char *)base +
+		    (ix->slots[h] - 1) * stride);
+		if (*key == k)
+			return (long)ix->slots[h] - 1;
+	}
+	return -1;
+}
+
+static struct inode_ent *
+ent_find(struct backend *b, uint64_t inode)
+{
+	long i = idx_find(&b->ent_idx, b->ents, sizeof(*b->ents), inode);
+
+	return i < 0 ? NULL : &b->ents[i];
+}
+
+static struct proc_ent *
+proc_find(struct backend *b, int32_t pid)
+{
+	long i = idx_find(&b->proc_idx, b->procs, sizeof(*b->procs),
+	    (uint64_t)pid);
+
+	return i < 0 ? NULL : &b->procs[i];
+}
+
+static int
+ent_add_pid(struct inode_ent *e, int32_t pid)
+{
+	uint32_t i;
+	size_t cap = e->cappids;
+
+	for (i = 0; i < e->npids; i++)
+		if (e->pids[i] == pid)
+			return 0;
+	if (vec_grow((void **)&e->pids, &cap, e->npids + 1,
+	    sizeof(*e->pids)) == -1)
+		return -1;
+	e->cappids = (uint32_t)cap;
+	e->pids[e->npids++] = pid;
+	e->state = ENT_OWNED;
+	return 0;
+}
+
+/* ---- sockets: netlink ------------------------------------------------ */
+
+struct dump_ctx {
+	struct backend *b;
+	const struct filter *f;
+};
+
+static int
+collect_sock(void *arg, const struct sock_info *si)
+{
+	struct dump_ctx *c = arg;
+	struct backend *b = c->b;
+
+	if (c->f != NULL && !filter_match(c->f, si))
+		return 0;
+	if (vec_grow((void **)&b->socks, &b->capsocks, b->nsocks + 1,
+	    sizeof(*b->socks)) == -1)
+		return -1;
+	b->socks[b->nsocks++] = *si;
+	return 0;
+}
+
+/*
+ * Builds inet_diag bytecode accepting a local port in any of the filter's
+ * ranges for proto: per range "S_GE lo; S_LE hi", jumping to the next
+ * range on failure and to the end (accept) on success. Ports compare in
+ * host order in bytecode for every protocol, unlike the request's port
+ * field. Returns the length, 0 for "no filter", -1 if no range selects
+ * proto (skip the dump).
+ */
+static int
+build_bytecode(const struct filter *f, int proto, unsigned char *bc,
+    size_t bclen)
+{
+	struct inet_diag_bc_op *op = (struct inet_diag_bc_op *)(void *)bc;
+	size_t i, n = 0, len, o;
+
+	if (f == NULL || f->nspecs == 0)
+		return 0;
+	for (i = 0; i < f->nspecs; i++)
+		if (f->specs[i].protos & proto)
+			n++;
+	if (n == 0)
+		return -1;
+	if (n > BC_MAX_RANGES || n * 16 > bclen)
+		return 0;	/* too many: filter in user space only */
+	len = n * 16;
+	for (i = 0, o = 0; i < f->nspecs; i++) {
+		if (!(f->specs[i].protos & proto))
+			continue;
+		op = (struct inet_diag_bc_op *)(void *)(bc + o);
+		op[0].code = INET_DIAG_BC_S_GE;
+		op[0].yes = 8;
+		op[0].no = (unsigned short)(o + 16 == len ? len - o + 4 : 16);
+		op[1].code = 0;
+		op[1].yes = 0;
+		op[1].no = f->specs[i].lo;
+		op[2].code = INET_DIAG_BC_S_LE;
+		op[2].yes = (unsigned char)(len - (o + 8));
+		op[2].no = (unsigned short)(o + 16 == len ?
+		    len - (o + 8) + 4 : 8);
+		op[3].code = 0;
+		op[3].yes = 0;
+		op[3].no = f->specs[i].hi;
+		o += 16;
+	}
+	return (int)len;
+}
+
+/* One dump. Returns 0, -1 on error (err set), 1 if netlink said no. */
+static int
+nl_dump(struct backend *b, int proto, int family, const struct filter *f,
+    char *err, size_t errlen)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct inet_diag_req_v2 req;
+		struct rtattr rta;
+		unsigned char bc[BC_MAX_RANGES * 16];
+	} msg;
+	struct sockaddr_nl sa;
+	struct dump_ctx ctx = { b, f };
+	ssize_t n;
+	int bclen, r, nlerr = 0;
+	static uint32_t seq;
+
+	memset(&msg, 0, sizeof(msg));
+	if ((bclen = build_bytecode(f, proto, msg.bc, sizeof(msg.bc))) < 0)
+		return 0;
+	msg.nlh.nlmsg_len = (uint32_t)(NLMSG_LENGTH(sizeof(msg.req)) +
+	    (bclen > 0 ? RTA_LENGTH((unsigned)bclen) : 0));
+	msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	msg.nlh.nlmsg_seq = ++seq;
+	msg.req.sdiag_family = family == PD_INET6 ? AF_INET6 : AF_INET;
+	msg.req.sdiag_protocol = proto == PD_UDP ? IPPROTO_UDP : IPPROTO_TCP;
+	/* TCP: LISTEN (10). UDP: unconnected, i.e. TCP_CLOSE (7). */
+	msg.req.idiag_states = proto == PD_UDP ? 1u << 7 : 1u << 10;
+	if (bclen > 0) {
+		msg.rta.rta_type = INET_DIAG_REQ_BYTECODE;
+		msg.rta.rta_len = (unsigned short)RTA_LENGTH((unsigned)bclen);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.nl_family = AF_NETLINK;
+	if (sendto(b->nlfd, &msg, msg.nlh.nlmsg_len, 0,
+	    (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+		snprintf(err, errlen, "netlink send: %s", strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		n = recv(b->nlfd, b->nlbuf, NL_BUFSZ, 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(err, errlen, "netlink recv: %s",
+			    n == 0 ? "connection closed" : strerror(errno));
+			return -1;
+		}
+		r = decode_netlink(b->nlbuf, (size_t)n, proto, collect_sock,
+		    &ctx, &nlerr, err, errlen);
+		if (r == 1)
+			return 0;
+		if (r == -1)
+			return nlerr != 0 ? 1 : -1;
+	}
+}
+
+/* ---- sockets: /proc/net fallback ---------------------------------- */
+
+/* Reads a whole file relative to dirfd; NUL-terminates. */
+static char *
+read_file_at(int dirfd, const char *path, size_t *lenp)
+{
+	char *buf = NULL, *p;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+	int fd;
+
+	if ((fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 16384;
+			if ((p = realloc(buf, cap)) == NULL)
+				goto fail;
+			buf = p;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			goto fail;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (lenp != NULL)
+		*lenp = len;
+	return buf;
+fail:
+	close(fd);
+	free(buf);
+	return NULL;
+}
+
+static int
+procnet_dump(struct backend *b, int proto, int family, const struct filter *f,
+    char *err, size_t errlen)
+{
+	struct dump_ctx ctx = { b, f };
+	char path[32], *text;
+	size_t len;
+	int r;
+
+	snprintf(path, sizeof(path), "net/%s%s", proto == PD_UDP ? "udp" :
+	    "tcp", family == PD_INET6 ? "6" : "");
+	if ((text = read_file_at(b->procfd, path, &len)) == NULL) {
+		/* No IPv6 in this kernel: nothing to list. */
+		if (errno == ENOENT && family == PD_INET6)
+			return 0;
+		snprintf(err, errlen, "/proc/%s: %s", path, strerror(errno));
+		return -1;
+	}
+	r = decode_procnet(text, len, proto, family, collect_sock, &ctx, err,
+	    errlen);
+	free(text);
+	return r < 0 ? -1 : 0;
+}
+
+/* Fills b->socks with the listeners matching f. */
+static int
+dump_sockets(struct backend *b, const struct filter *f, char *err,
+    size_t errlen)
+{
+	static const int protos[] = { PD_TCP, PD_UDP };
+	static const int fams[] = { PD_INET, PD_INET6 };
+	int pi, fi, r, fams_wanted;
+
+	b->nsocks = 0;
+	fams_wanted = f != NULL && f->families != 0 ? f->families : 0;
+	/* A dual-stack [::] socket also holds the IPv4 port. */
+	if (fams_wanted & PD_INET)
+		fams_wanted |= PD_INET6;
+	for (pi = 0; pi < 2; pi++) {
+		if (f != NULL && f->protos != 0 && !(f->protos & protos[pi]))
+			continue;
+		for (fi = 0; fi < 2; fi++) {
+			if (fams_wanted != 0 && !(fams_wanted & fams[fi]))
+				continue;
+			r = 1;
+			if (b->nlfd != -1)
+				r = nl_dump(b, protos[pi], fams[fi], f, err,
+				    errlen);
+			if (r == 1)
+				r = procnet_dump(b, protos[pi], fams[fi], f,
+				    err, errlen);
+			if (r == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- processes ------------------------------------------------------- */
+
+static long
+clock_ticks(void)
+{
+	static long hz;
+
+	if (hz == 0 && (hz = sysconf(_SC_CLK_TCK)) <= 0)
+		hz = 100;
+	return hz;
+}
+
+/* Boot time in seconds since the epoch, from /proc/stat's btime. */
+static int64_t
+boot_time(void)
+{
+	static int64_t btime = -1;
+	char *text, *p;
+
+	if (btime != -1)
+		return btime;
+	btime = 0;
+	if ((text = read_file_at(AT_FDCWD, "/proc/stat", NULL)) == NULL)
+		return btime;
+	if ((p = strstr(text, "\nbtime ")) != NULL)
+		btime = strtoll(p + 7, NULL, 10);
+	free(text);
+	return btime;
+}
+
+static void
+user_name(uint32_t uid, char *buf, size_t len)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[1024];
+
+	if (getpwuid_r((uid_t)uid, &pw, tmp, sizeof(tmp), &res) == 0 &&
+	    res != NULL)
+		snprintf(buf, len, "%s", pw.pw_name);
+	else
+		snprintf(buf, len, "%u", (unsigned)uid);
+}
+
+/* Reads stat and returns its state letter ('Z' for a zombie), or 0. */
+static int
+read_stat(int32_t pid, struct proc_info *out)
+{
+	char path[32], *text, *p;
+	size_t len;
+	int state = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((text = read_file_at(AT_FDCWD, path, &len)) == NULL)
+		return 0;
+	if (decode_proc_stat(text, len, out) == 0 &&
+	    (p = strrchr(text, ')')) != NULL && p[1] == ' ')
+		state = (unsigned char)p[2];
+	free(text);
+	return state;
+}
+
+int
+backend_proc_info(int32_t pid, struct proc_info *out)
+{
+	char path[64], link[PATH_MAX], *text;
+	uint32_t ruid, euid, suid;
+	size_t len;
+	ssize_t n;
+
+	memset(out, 0, sizeof(*out));
+	if (read_stat(pid, out) == 0)
+		return -1;
+	out->pid = pid;
+	out->uid = out->suid = PD_UID_UNKNOWN;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((text = read_file_at(AT_FDCWD, path, &len)) != NULL) {
+		if (decode_proc_status_uids(text, len, &ruid, &euid,
+		    &suid) == 0) {
+			out->uid = ruid;
+			out->suid = suid;
+		}
+		free(text);
+	}
+	if (out->uid != PD_UID_UNKNOWN)
+		user_name(out->uid, out->user, sizeof(out->user));
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	if ((n = readlink(path, link, sizeof(link) - 1)) > 0) {
+		link[n] = '\0';
+		out->exe = strdup(link);
+	}
+	out->started_ms = boot_time() * 1000 +
+	    (int64_t)(out->start_time * 1000 / (uint64_t)clock_ticks());
+	return 0;
+}
+
+int32_t
+backend_self_pid(void)
+{
+	return (int32_t)getpid();
+}
+
+/* Lists /proc into a new process table, carrying over what is known. */
+static int
+list_procs(struct backend *b)
+{
+	struct proc_ent *old = b->procs, *np = NULL, *o;
+	size_t nold = b->nprocs, n = 0, cap = 0, i;
+	struct idx oldidx = b->proc_idx;
+	ssize_t len;
+	long pos, pid;
+	char *end;
+	struct dirent64 *d;
+
+	if (lseek(b->procfd, 0, SEEK_SET) == -1)
+		return -1;
+	for (;;) {
+		len = getdents64(b->procfd, b->dents, DENTS_BUFSZ);
+		if (len == -1 && errno == EINTR)
+			continue;
+		if (len == -1)
+			goto fail;
+		if (len == 0)
+			break;
+		for (pos = 0; pos < len; pos += d->d_reclen) {
+			d = (struct dirent64 *)(void *)(b->dents + pos);
+			if (d->d_name[0] < '1' || d->d_name[0] > '9')
+				continue;
+			pid = strtol(d->d_name, &end, 10);
+			if (*end != '\0' || pid <= 0 || pid > INT32_MAX)
+				continue;
+			if (vec_grow((void **)&np, &cap, n + 1,
+			    sizeof(*np)) == -1)
+				goto fail;
+			memset(&np[n], 0, sizeof(np[n]));
+			np[n].key = (uint64_t)pid;
+			np[n].dino = d->d_ino;
+			np[n].fresh = 1;
+			np[n].snap_idx = -1;
+			np[n].first_seen = b->stats.snapshots;
+			o = NULL;
+			if (old != NULL) {
+				long oi = idx_find(&oldidx, old, sizeof(*old),
+				    (uint64_t)pid);
+				o = oi < 0 ? NULL : &old[oi];
+			}
+			if (o != NULL && o->dino == d->d_ino &&
+			    !(b->flags & BACKEND_ONESHOT)) {
+				np[n] = *o;
+				np[n].fresh = 0;
+				np[n].scanned = 0;
+				np[n].snap_idx = -1;
+				o->has_info = 0;	/* moved */
+				o->info.exe = NULL;
+			}
+			n++;
+		}
+	}
+	for (i = 0; i < nold; i++)
+		if (old[i].has_info || old[i].info.exe != NULL)
+			proc_info_clear(&old[i].info);
+	free(old);
+	free(oldidx.slots);
+	b->proc_idx.slots = NULL;
+	b->procs = np;
+	b->nprocs = n;
+	b->capprocs = cap;
+	return idx_build(&b->proc_idx, b->procs, n, sizeof(*b->procs));
+fail:
+	for (i = 0; i < n; i++)
+		if (np[i].fresh == 0)
+			proc_info_clear(&np[i].info);
+	free(np);
+	b->proc_idx = oldidx;
+	return -1;
+}
+
+/*
+ * Reads one process's fd directory and records (entry, pid) for every fd
+ * that names a socket in the inode table. A process that exits mid-scan
+ * simply ends the scan; one whose fds cannot be read is marked denied.
+ */
+static int
+scan_proc(struct backend *b, struct proc_ent *p)
+{
+	char path[32], link[64];
+	struct dirent64 *d;
+	struct inode_ent *e;
+	uint64_t inode;
+	ssize_t len, n;
+	long pos;
+	int dfd;
+
+	p->scanned = 1;
+	p->scan_pass = b->pass;
+	p->denied = 0;
+	b->stats.procs_scanned++;
+	snprintf(path, sizeof(path), "%d/fd", (int)p->key);
+	if ((dfd = openat(b->procfd, path, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
+		if (errno == EACCES || errno == EPERM)
+			p->denied = b->any_denied = 1;
+		return 0;
+	}
+	for (;;) {
+		len = getdents64(dfd, b->dents, DENTS_BUFSZ);
+		if (len == -1 && errno == EINTR)
+			continue;
+		if (len <= 0)
+			break;
+		for (pos = 0; pos < len; pos += d->d_reclen) {
+			d = (struct dirent64 *)(void *)(b->dents + pos);
+			if (d->d_name[0] == '.')
+				continue;
+			b->stats.fds_read++;
+			n = readlinkat(dfd, d->d_name, link, sizeof(link));
+			if (n == -1) {
+				if (errno == EACCES || errno == EPERM) {
+					p->denied = b->any_denied = 1;
+					goto out;
+				}
+				continue;	/* closed meanwhile */
+			}
+			if ((inode = decode_socket_link(link, (size_t)n)) == 0)
+				continue;
+			if ((e = ent_find(b, inode)) == NULL)
+				continue;
+			if (vec_grow((void **)&b->found, &b->capfound,
+			    b->nfound + 1, sizeof(*b->found)) == -1) {
+				close(dfd);
+				return -1;
+			}
+			b->found[b->nfound].ent = (uint32_t)(e - b->ents);
+			b->found[b->nfound].pid = (int32_t)p->key;
+			b->nfound++;
+		}
+	}
+out:
+	close(dfd);
+	return 0;
+}
+
+/*
+ * Applies the scans of this pass: a process scanned in it holds exactly
+ * what its scan found, so it is first removed from every entry.
+ */
+static int
+apply_found(struct backend *b)
+{
+	struct proc_ent *p;
+	struct inode_ent *e;
+	size_t i;
+	uint32_t j, k;
+
+	for (i = 0; i < b->nents; i++) {
+		e = &b->ents[i];
+		for (j = k = 0; j < e->npids; j++) {
+			p = proc_find(b, e->pids[j]);
+			if (p != NULL && p->scanned && p->scan_pass == b->pass)
+				continue;
+			e->pids[k++] = e->pids[j];
+		}
+		e->npids = k;
+	}
+	for (i = 0; i < b->nfound; i++)
+		if (ent_add_pid(&b->ents[b->found[i].ent],
+		    b->found[i].pid) == -1)
+			return -1;
+	b->nfound = 0;
+	b->pass++;
+	return 0;
+}
+
+/* Entries nobody holds that are not remembered as unowned. */
+static size_t
+count_search(const struct backend *b)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < b->nents; i++)
+		if (b->ents[i].npids == 0 && b->ents[i].state != ENT_UNOWNED)
+			n++;
+	return n;
+}
+
+/* Builds the inode table for the current dump, keeping what was known. */
+static int
+rebuild_ents(struct backend *b)
+{
+	struct inode_ent *ne = NULL, *o;
+	size_t n = 0, cap = 0, i;
+	struct idx nidx = { NULL, 0 };
+
+	for (i = 0; i < b->nsocks; i++) {
+		if (b->socks[i].inode == 0)
+			continue;
+		if (vec_grow((void **)&ne, &cap, n + 1, sizeof(*ne)) == -1)
+			goto fail;
+		memset(&ne[n], 0, sizeof(ne[n]));
+		ne[n].key = b->socks[i].inode;
+		if ((o = ent_find(b, b->socks[i].inode)) != NULL) {
+			ne[n] = *o;
+			o->pids = NULL;		/* moved */
+			o->npids = o->cappids = 0;
+		}
+		n++;
+	}
+	if (idx_build(&nidx, ne, n, sizeof(*ne)) == -1)
+		goto fail;
+	for (i = 0; i < b->nents; i++)
+		free(b->ents[i].pids);
+	free(b->ents);
+	free(b->ent_idx.slots);
+	b->ents = ne;
+	b->nents = n;
+	b->capents = cap;
+	b->ent_idx = nidx;
+	return 0;
+fail:
+	for (i = 0; i < n; i++)
+		free(ne[i].pids);
+	free(ne);
+	free(nidx.slots);
+	return -1;
+}
+
+/*
+ * Drops owners that are gone or whose pid was reused: an owner is kept
+ * only if its pid is still in the process table and was seen before.
+ */
+static void
+prune_owners(struct backend *b)
+{
+	struct proc_ent *p;
+	struct inode_ent *e;
+	size_t i;
+	uint32_t j, k;
+
+	for (i = 0; i < b->nents; i++) {
+		e = &b->ents[i];
+		for (j = k = 0; j < e->npids; j++) {
+			p = proc_find(b, e->pids[j]);
+			if (p == NULL || p->fresh)
+				continue;
+			e->pids[k++] = e->pids[j];
+		}
+		e->npids = k;
+		if (k == 0 && e->state == ENT_OWNED)
+			e->state = ENT_SEARCH;
+	}
+}
+
+static int
+scan_where(struct backend *b, int (*want)(const struct proc_ent *))
+{
+	size_t i;
+
+	for (i = 0; i < b->nprocs; i++)
+		if (!b->procs[i].scanned && want(&b->procs[i]) &&
+		    scan_proc(b, &b->procs[i]) == -1)
+			return -1;
+	return apply_found(b);
+}
+
+static int
+want_fresh(const struct proc_ent *p)
+{
+	return p->fresh;
+}
+
+static int
+want_owner(const struct proc_ent *p)
+{
+	return p->owns;
+}
+
+/* Set by resolve_owners for want_young. */
+static uint64_t young_after;
+
+/* A process that started recently: servers bind soon after they start,
+ * usually after the tick that first saw (and scanned) them. */
+static int
+want_young(const struct proc_ent *p)
+{
+	return p->first_seen >= young_after;
+}
+
+static int
+want_any(const struct proc_ent *p)
+{
+	(void)p;
+	return 1;
+}
+
+/* Marks a slice of processes, in pid order after the cursor, to rescan. */
+static int
+scan_resync_slice(struct backend *b)
+{
+	size_t i, start, want, done = 0;
+
+	if (b->resync_slice_den == 0 || b->nprocs == 0)
+		return 0;
+	want = (b->nprocs * b->resync_slice_num + b->resync_slice_den - 1) /
+	    b->resync_slice_den;
+	if (want == 0)
+		want = 1;
+	for (start = 0; start < b->nprocs; start++)
+		if ((int32_t)b->procs[start].key > b->resync_cursor)
+			break;
+	if (start == b->nprocs)
+		start = 0;
+	for (i = start; done < want && done < b->nprocs; done++) {
+		if (!b->procs[i].scanned && scan_proc(b, &b->procs[i]) == -1)
+			return -1;
+		b->resync_cursor = (int32_t)b->procs[i].key;
+		if (++i == b->nprocs)
+			i = 0;
+	}
+	return apply_found(b);
+}
+
+/* Resolves owners for the current dump. */
+static int
+resolve_owners(struct backend *b)
+{
+	struct inode_ent *e;
+	size_t i;
+	uint32_t j;
+	struct proc_ent *p;
+
+	b->any_denied = 0;
+	if (rebuild_ents(b) == -1 || list_procs(b) == -1)
+		return -1;
+	prune_owners(b);
+	if (scan_where(b, want_fresh) == -1)
+		return -1;
+	if (!(b->flags & BACKEND_ONESHOT) && scan_resync_slice(b) == -1)
+		return -1;
+	if (count_search(b) > 0 && scan_where(b, want_owner) == -1)
+		return -1;
+	young_after = b->stats.snapshots > b->young_snaps ?
+	    b->stats.snapshots - b->young_snaps : 0;
+	if (count_search(b) > 0 && scan_where(b, want_young) == -1)
+		return -1;
+	if (count_search(b) > 0) {
+		b->stats.full_scans++;
+		if (scan_where(b, want_any) == -1)
+			return -1;
+	}
+	/* Whatever is still unowned was searched everywhere: remember. */
+	for (i = 0; i < b->nents; i++) {
+		e = &b->ents[i];
+		if (e->npids > 0) {
+			e->state = ENT_OWNED;
+			continue;
+		}
+		if (e->state == ENT_UNOWNED)
+			continue;	/* searched before: keep its reason */
+		e->state = ENT_UNOWNED;
+		e->reason = b->any_denied ? PD_OWNER_DENIED : PD_OWNER_NONE;
+	}
+	/* Which processes hold listeners now; refresh their details when
+	 * they were scanned (exec changes comm and exe, not the pid). */
+	for (i = 0; i < b->nprocs; i++)
+		b->procs[i].owns = 0;
+	for (i = 0; i < b->nents; i++) {
+		e = &b->ents[i];
+		for (j = 0; j < e->npids; j++)
+			if ((p = proc_find(b, e->pids[j])) != NULL)
+				p->owns = 1;
+	}
+	for (i = 0; i < b->nprocs; i++) {
+		p = &b->procs[i];
+		if (!p->owns || (p->has_info && !p->scanned))
+			continue;
+		proc_info_clear(&p->info);
+		p->has_info = backend_proc_info((int32_t)p->key,
+		    &p->info) == 0;
+	}
+	return 0;
+}
+
+/* Reason for a socket without a visible owner. */
+static int
+unowned_reason(const struct backend *b, const struct inode_ent *e,
+    const struct sock_info *si)
+{
+	if (e != NULL && e->reason == PD_OWNER_DENIED)
+		return PD_OWNER_DENIED;
+	/* Not root and not ours: hidepid or permissions hide the owner. */
+	if (b->euid != 0 && si->uid != (uint32_t)b->euid)
+		return PD_OWNER_DENIED;
+	return PD_OWNER_NONE;
+}
+
+static int
+build_rows(struct backend *b, const struct filter *f, struct snapshot *out)
+{
+	const struct sock_info *si;
+	struct inode_ent *e;
+	struct proc_ent *p;
+	size_t i;
+	uint32_t j;
+	int added;
+
+	for (i = 0; i < b->nsocks; i++) {
+		si = &b->socks[i];
+		if (f != NULL && !filter_match(f, si))
+			continue;
+		e = si->inode != 0 ? ent_find(b, si->inode) : NULL;
+		added = 0;
+		for (j = 0; e != NULL && j < e->npids; j++) {
+			if ((p = proc_find(b, e->pids[j])) == NULL ||
+			    !p->has_info)
+				continue;
+			if (p->snap_idx < 0 &&
+			    (p->snap_idx = snapshot_add_proc(out,
+			    &p->info)) < 0)
+				return -1;
+			if (snapshot_add_row(out, si, p->snap_idx,
+			    PD_OWNER_OK) == NULL)
+				return -1;
+			added = 1;
+		}
+		if (!added && snapshot_add_row(out, si, -1,
+		    unowned_reason(b, e, si)) == NULL)
+			return -1;
+	}
+	for (i = 0; i < b->nprocs; i++)
+		b->procs[i].snap_idx = -1;
+	snapshot_sort(out);
+	return 0;
+}
+
+/* ---- the contract ---------------------------------------------------- */
+
+struct backend *
+backend_new(int flags, char *err, size_t errlen)
+{
+	struct backend *b;
+	struct sockaddr_nl sa;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	b->flags = flags;
+	b->nlfd = -1;
+	b->euid = geteuid();
+	b->resync_cursor = 0;
+	b->young_snaps = 10;
+	if ((b->procfd = open("/proc", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "/proc: %s", strerror(errno));
+		free(b);
+		return NULL;
+	}
+	b->nlbuf = malloc(NL_BUFSZ);
+	b->dents = malloc(DENTS_BUFSZ);
+	if (b->nlbuf == NULL || b->dents == NULL) {
+		snprintf(err, errlen, "out of memory");
+		backend_free(b);
+		return NULL;
+	}
+	if (!(flags & BACKEND_NO_NETLINK) &&
+	    (b->nlfd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+	    NETLINK_SOCK_DIAG)) != -1) {
+		memset(&sa, 0, sizeof(sa));
+		sa.nl_family = AF_NETLINK;
+		if (bind(b->nlfd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+			close(b->nlfd);
+			b->nlfd = -1;
+		}
+	}
+	return b;
+}
+
+void
+backend_free(struct backend *b)
+{
+	size_t i;
+
+	if (b == NULL)
+		return;
+	if (b->nlfd != -1)
+		close(b->nlfd);
+	if (b->procfd != -1)
+		close(b->procfd);
+	for (i = 0; i < b->nents; i++)
+		free(b->ents[i].pids);
+	for (i = 0; i < b->nprocs; i++)
+		proc_info_clear(&b->procs[i].info);
+	free(b->ents);
+	free(b->ent_idx.slots);
+	free(b->procs);
+	free(b->proc_idx.slots);
+	free(b->found);
+	free(b->socks);
+	free(b->nlbuf);
+	free(b->dents);
+	free(b);
+}
+
+const char *
+backend_source(const struct backend *b)
+{
+	return b->nlfd != -1 ? "netlink" : "procfs";
+}
+
+void
+backend_get_stats(const struct backend *b, struct backend_stats *st)
+{
+	size_t i;
+
+	*st = b->stats;
+	st->cache_inodes = b->nents;
+	st->cache_unowned = 0;
+	for (i = 0; i < b->nents; i++)
+		if (b->ents[i].state == ENT_UNOWNED)
+			st->cache_unowned++;
+}
+
+void
+backend_set_resync(struct backend *b, uint32_t interval_ms,
+    uint32_t resync_ms)
+{
+	b->resync_slice_num = interval_ms;
+	b->resync_slice_den = resync_ms;
+	/* Young: first seen within the last 10 s (at least 10 snapshots). */
+	b->young_snaps = interval_ms > 0 ? 10000 / interval_ms : 10;
+	if (b->young_snaps < 10)
+		b->young_snaps = 10;
+}
+
+int
+backend_sockets(struct backend *b, const struct filter *f,
+    struct snapshot *out, char *err, size_t errlen)
+{
+	size_t i;
+
+	snapshot_clear(out);
+	if (dump_sockets(b, f, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < b->nsocks; i++)
+		if (snapshot_add_row(out, &b->socks[i], -1,
+		    PD_OWNER_NONE) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			snapshot_clear(out);
+			return -1;
+		}
+	snapshot_sort(out);
+	return 0;
+}
+
+int
+backend_snapshot(struct backend *b, const struct filter *f,
+    struct snapshot *out, char *err, size_t errlen)
+{
+	/* A caching backend must see every socket, or its cache would
+	 * forget the ones a filter hides: filter the rows instead. */
+	const struct filter *dumpf = (b->flags & BACKEND_ONESHOT) ? f : NULL;
+
+	snapshot_clear(out);
+	if (dump_sockets(b, dumpf, err, errlen) == -1)
+		return -1;
+	if (resolve_owners(b) == -1 || build_rows(b, f, out) == -1) {
+		snprintf(err, errlen, "out of memory");
+		snapshot_clear(out);
+		return -1;
+	}
+	b->stats.snapshots++;
+	return 0;
+}
+
+/* ---- signals --------------------------------------------------------- */
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
+int
+backend_has_signals(void)
+{
+	return 1;
+}
+
+/* 1 if pid still names the process started at start_time (not a zombie). */
+static int
+same_process(int32_t pid, uint64_t start_time)
+{
+	struct proc_info now;
+	int state;
+
+	memset(&now, 0, sizeof(now));
+	state = read_stat(pid, &now);
+	return state != 0 && state != 'Z' && now.start_time == start_time;
+}
+
+int
+backend_proc_alive(const struct proc_info *p)
+{
+	return same_process(p->pid, p->start_time);
+}
+
+int
+backend_signal(const struct proc_info *p, int sig, char *err, size_t errlen)
+{
+	struct proc_info now;
+	int pidfd, r;
+
+	if (p->pid <= 1 || p->pid == backend_self_pid())
+		return SIG_PROTECTED;
+	/*
+	 * Open a pidfd first, then check the start time: if the check
+	 * passes, the pidfd refers to that process, and a signal through it
+	 * can never reach a process that reused the pid afterwards.
+	 */
+	pidfd = (int)syscall(SYS_pidfd_open, (pid_t)p->pid, 0);
+	if (pidfd == -1 && errno == ESRCH)
+		return SIG_GONE;
+	if (!same_process(p->pid, p->start_time)) {
+		if (pidfd != -1)
+			close(pidfd);
+		memset(&now, 0, sizeof(now));
+		r = read_stat(p->pid, &now);
+		return r == 0 || r == 'Z' ? SIG_GONE : SIG_REUSED;
+	}
+	if (pidfd != -1) {
+		r = (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+		close(pidfd);
+	} else {
+		/* Kernel without pidfds (< 5.3): checked just above. */
+		r = kill((pid_t)p->pid, sig);
+	}
+	if (r == 0)
+		return SIG_SENT;
+	if (errno == ESRCH)
+		return SIG_GONE;
+	if (errno == EPERM)
+		return SIG_DENIED;
+	snprintf(err, errlen, "%s", strerror(errno));
+	return SIG_FAILED;
+}

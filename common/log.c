@@ -1,0 +1,127 @@
+/*
+ * log.c - see log.h.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static const char *log_prog = "portd";
+static int log_level = LOG_LVL_INFO;
+static int log_journal;
+
+static const char *const level_names[] = {
+	[LOG_LVL_ERR] = "error", [LOG_LVL_WARN] = "warning",
+	[LOG_LVL_NOTICE] = "notice", [LOG_LVL_INFO] = "info",
+	[LOG_LVL_DEBUG] = "debug",
+};
+
+void
+log_init(const char *progname, int level)
+{
+	log_prog = progname;
+	log_level = level;
+	log_journal = getenv("JOURNAL_STREAM") != NULL;
+}
+
+void
+log_set_level(int level)
+{
+	log_level = level;
+}
+
+int
+log_get_level(void)
+{
+	return log_level;
+}
+
+int
+log_level_parse(const char *s)
+{
+	int i;
+
+	for (i = LOG_LVL_ERR; i <= LOG_LVL_DEBUG; i++)
+		if (strcmp(s, level_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+log_level_name(int level)
+{
+	if (level < LOG_LVL_ERR || level > LOG_LVL_DEBUG)
+		return "unknown";
+	return level_names[level];
+}
+
+static void
+vlog(int level, const char *errstr, const char *fmt, va_list ap)
+{
+	char msg[2048];
+
+	if (level > log_level)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (log_journal)
+		fprintf(stderr, "<%d>%s%s%s\n", level, msg,
+		    errstr ? ": " : "", errstr ? errstr : "");
+	else
+		fprintf(stderr, "%s: %s%s%s%s%s\n", log_prog,
+		    level <= LOG_LVL_WARN ? level_names[level] : "",
+		    level <= LOG_LVL_WARN ? ": " : "", msg,
+		    errstr ? ": " : "", errstr ? errstr : "");
+	fflush(stderr);
+}
+
+#define LOG_FN(name, level)						\
+void									\
+name(const char *fmt, ...)						\
+{									\
+	va_list ap;							\
+									\
+	va_start(ap, fmt);						\
+	vlog(level, NULL, fmt, ap);					\
+	va_end(ap);							\
+}
+LOG_FN(log_warnx, LOG_LVL_WARN)
+LOG_FN(log_notice, LOG_LVL_NOTICE)
+LOG_FN(log_info, LOG_LVL_INFO)
+LOG_FN(log_debug, LOG_LVL_DEBUG)
+
+void
+log_warn(const char *fmt, ...)
+{
+	const char *e = strerror(errno);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_LVL_WARN, e, fmt, ap);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	const char *e = strerror(errno);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_LVL_ERR, e, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_LVL_ERR, NULL, fmt, ap);
+	va_end(ap);
+	exit(1);
+}

@@ -1,0 +1,32 @@
+/*
+ * log.h - logging to stderr, one line per message. Under systemd
+ * (JOURNAL_STREAM set) every line starts with its syslog priority, "<6>",
+ * so that journalctl -p works; otherwise with "portd: " and the level.
+ *
+ * log_warn appends strerror(errno); log_warnx does not. fatal/fatalx are
+ * for broken invariants only: they log and exit(1).
+ */
+#ifndef PORTD_LOG_H
+#define PORTD_LOG_H
+
+enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARN = 4, LOG_LVL_NOTICE = 5,
+    LOG_LVL_INFO = 6, LOG_LVL_DEBUG = 7 };
+
+void	log_init(const char *progname, int level);
+void	log_set_level(int level);
+int	log_get_level(void);
+/* "error", "warning", "notice", "info", "debug" -> level; -1 if unknown. */
+int	log_level_parse(const char *);
+const char *log_level_name(int level);
+
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_notice(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	fatal(const char *, ...) __attribute__((format(printf, 1, 2),
+	    noreturn));
+void	fatalx(const char *, ...) __attribute__((format(printf, 1, 2),
+	    noreturn));
+
+#endif
