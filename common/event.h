@@ -1,0 +1,51 @@
+/*
+ * event.h - what portd reports: an event (a bind or unbind of one row)
+ * and the bounded history of recent events.
+ */
+#ifndef PORTD_EVENT_H
+#define PORTD_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snapshot.h"
+
+enum event_type {
+	EV_BIND = 1,		/* a (socket, owner) row appeared */
+	EV_UNBIND,		/* a row went away */
+};
+
+/* An event owns a copy of its row (proc.exe is heap memory). */
+struct event {
+	uint64_t seq;
+	int64_t time_ms;	/* milliseconds since the epoch, UTC */
+	int type;		/* enum event_type */
+	struct sock_info sock;
+	struct proc_info proc;	/* pid 0 when the socket has no owner */
+	uint8_t reason;		/* enum pd_reason when pid is 0 */
+};
+
+/* Fills ev from a snapshot row (copies the process). 0 or -1. */
+int	 event_from_row(struct event *ev, int type, const struct snapshot *,
+	    const struct listener *);
+void	 event_clear(struct event *);
+const char *event_type_name(int type);	/* "bind" / "unbind" */
+
+/*
+ * A ring of the last cap events. history_push takes ownership of ev's
+ * contents; the oldest event is freed once the ring is full.
+ */
+struct history {
+	struct event *ring;
+	size_t cap, start, count;
+};
+
+int	 history_init(struct history *, size_t cap);
+void	 history_free(struct history *);
+void	 history_push(struct history *, struct event *ev);
+/* The i-th kept event, oldest first (i < count). */
+const struct event *history_at(const struct history *, size_t i);
+/* Oldest sequence number kept (0 if empty). */
+uint64_t history_first_seq(const struct history *);
+
+#endif

@@ -1,0 +1,127 @@
+/*
+ * main.c - portd's command line: fills the options and calls portd_run().
+ * The Windows service calls portd_run() the same way.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "portd.h"
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: portd [-fhV] [-c file] [-i ms] [-L level] "
+	    "[-S socket] [--resync ms]\n"
+	    "             [--history n] [--max-clients n] "
+	    "[--watch-buffer bytes] [--no-netlink]\n");
+}
+
+/* A whole number in [lo, hi]; prints the error and exits otherwise. */
+static unsigned long
+number(const char *opt, const char *s, unsigned long lo, unsigned long hi)
+{
+	unsigned long v;
+	char *end;
+
+	v = strtoul(s, &end, 10);
+	if (*s == '\0' || *s == '-' || *end != '\0' || v < lo || v > hi) {
+		fprintf(stderr, "portd: %s %s: expected a number from %lu to "
+		    "%lu\n", opt, s, lo, hi);
+		exit(2);
+	}
+	return v;
+}
+
+enum { OPT_RESYNC = 256, OPT_HISTORY, OPT_MAXCLIENTS, OPT_WATCHBUF,
+    OPT_NONETLINK };
+
+static const struct option longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "foreground", no_argument, NULL, 'f' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "log-level", required_argument, NULL, 'L' },
+	{ "socket", required_argument, NULL, 'S' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "resync", required_argument, NULL, OPT_RESYNC },
+	{ "history", required_argument, NULL, OPT_HISTORY },
+	{ "max-clients", required_argument, NULL, OPT_MAXCLIENTS },
+	{ "watch-buffer", required_argument, NULL, OPT_WATCHBUF },
+	{ "no-netlink", no_argument, NULL, OPT_NONETLINK },
+	{ NULL, 0, NULL, 0 },
+};
+
+int
+main(int argc, char *argv[])
+{
+	struct portd_opts o;
+	int ch, level;
+
+	portd_opts_default(&o);
+	while ((ch = getopt_long(argc, argv, "c:fhi:L:S:V", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o.config_path = optarg;
+			break;
+		case 'f':
+			/* portd always runs in the foreground: systemd and
+			 * the Windows service manager supervise it. */
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'i':
+			o.interval_ms = (uint32_t)number("--interval", optarg,
+			    PORTD_MIN_INTERVAL, 3600000);
+			break;
+		case 'L':
+			if ((level = log_level_parse(optarg)) == -1) {
+				fprintf(stderr, "portd: --log-level %s: one of "
+				    "error, warning, notice, info, debug\n",
+				    optarg);
+				return 2;
+			}
+			o.log_level = level;
+			break;
+		case 'S':
+			o.socket_path = optarg;
+			break;
+		case 'V':
+			printf("portd %s\n", PORTD_VERSION);
+			return 0;
+		case OPT_RESYNC:
+			o.resync_ms = (uint32_t)number("--resync", optarg, 0,
+			    86400000);
+			break;
+		case OPT_HISTORY:
+			o.history = number("--history", optarg, 1, 1000000);
+			break;
+		case OPT_MAXCLIENTS:
+			o.max_clients = number("--max-clients", optarg, 1,
+			    1000000);
+			break;
+		case OPT_WATCHBUF:
+			o.watch_buffer = number("--watch-buffer", optarg, 1024,
+			    1UL << 30);
+			break;
+		case OPT_NONETLINK:
+			o.no_netlink = 1;
+			break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "portd: unexpected argument: %s\n",
+		    argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	log_init("portd", o.log_level);
+	return portd_run(&o);
+}
