@@ -253,18 +253,24 @@ collect_sock(void *arg, const struct sock_info *si)
 
 /*
  * Builds inet_diag bytecode accepting a local port in any of the filter's
- * ranges for proto: per range "S_GE lo; S_LE hi", jumping to the next
- * range on failure and to the end (accept) on success. Ports compare in
- * host order in bytecode for every protocol, unlike the request's port
- * field. Returns the length, 0 for "no filter", -1 if no range selects
- * proto (skip the dump).
+ * ranges for proto. The kernel's audit walks the "yes" jumps linearly, so
+ * every op must be reached by them; an OR is therefore, as in ss, a JMP
+ * after each range but the last:
+ *
+ *	S_GE lo	yes: next op	no: next range (last: reject)
+ *	S_LE hi	yes: next op	no: next range (last: reject)
+ *	JMP	yes: next op	no: the end (accept)
+ *
+ * Ports compare in host order in bytecode for every protocol, unlike the
+ * request's port field. Returns the length, 0 for "no filter", -1 if no
+ * range selects proto (skip the dump).
  */
 static int
 build_bytecode(const struct filter *f, int proto, unsigned char *bc,
     size_t bclen)
 {
-	struct inet_diag_bc_op *op = (struct inet_diag_bc_op *)(void *)bc;
-	size_t i, n = 0, len, o;
+	struct inet_diag_bc_op *op;
+	size_t i, n = 0, k, len, o, next;
 
 	if (f == NULL || f->nspecs == 0)
 		return 0;
@@ -273,32 +279,38 @@ build_bytecode(const struct filter *f, int proto, unsigned char *bc,
 			n++;
 	if (n == 0)
 		return -1;
-	if (n > BC_MAX_RANGES || n * 16 > bclen)
+	len = n * 20 - 4;
+	if (n > BC_MAX_RANGES || len > bclen)
 		return 0;	/* too many: filter in user space only */
-	len = n * 16;
-	for (i = 0, o = 0; i < f->nspecs; i++) {
+	for (i = 0, k = 0, o = 0; i < f->nspecs; i++) {
 		if (!(f->specs[i].protos & proto))
 			continue;
+		k++;
+		/* Where a failed comparison goes: the next range, or past
+		 * the end by 4 (the kernel's "reject"). */
+		next = k < n ? o + 20 : len + 4;
 		op = (struct inet_diag_bc_op *)(void *)(bc + o);
 		op[0].code = INET_DIAG_BC_S_GE;
 		op[0].yes = 8;
-		op[0].no = (unsigned short)(o + 16 == len ? len - o + 4 : 16);
-		op[1].code = 0;
-		op[1].yes = 0;
+		op[0].no = (unsigned short)(next - o);
+		op[1].code = op[1].yes = 0;
 		op[1].no = f->specs[i].lo;
 		op[2].code = INET_DIAG_BC_S_LE;
-		op[2].yes = (unsigned char)(len - (o + 8));
-		op[2].no = (unsigned short)(o + 16 == len ?
-		    len - (o + 8) + 4 : 8);
-		op[3].code = 0;
-		op[3].yes = 0;
+		op[2].yes = 8;
+		op[2].no = (unsigned short)(next - (o + 8));
+		op[3].code = op[3].yes = 0;
 		op[3].no = f->specs[i].hi;
-		o += 16;
+		if (k < n) {
+			op[4].code = INET_DIAG_BC_JMP;
+			op[4].yes = 4;
+			op[4].no = (unsigned short)(len - (o + 16));
+		}
+		o += 20;
 	}
 	return (int)len;
 }
 
-/* One dump. Returns 0, -1 on error (err set), 1 if netlink said no. */
+/* One dump. Returns 0, -1 on error (err set), 1 if netlink cannot. */
 static int
 nl_dump(struct backend *b, int proto, int family, const struct filter *f,
     char *err, size_t errlen)
@@ -307,7 +319,7 @@ nl_dump(struct backend *b, int proto, int family, const struct filter *f,
 		struct nlmsghdr nlh;
 		struct inet_diag_req_v2 req;
 		struct rtattr rta;
-		unsigned char bc[BC_MAX_RANGES * 16];
+		unsigned char bc[BC_MAX_RANGES * 20];
 	} msg;
 	struct sockaddr_nl sa;
 	struct dump_ctx ctx = { b, f };
@@ -351,8 +363,17 @@ nl_dump(struct backend *b, int proto, int family, const struct filter *f,
 		    &ctx, &nlerr, err, errlen);
 		if (r == 1)
 			return 0;
-		if (r == -1)
-			return nlerr != 0 ? 1 : -1;
+		if (r == -1) {
+			/* No diag module for this protocol or family, or not
+			 * allowed: /proc/net answers instead. Anything else
+			 * (EINVAL: a request we built wrong) is an error, not
+			 * a reason to hide behind the fallback. */
+			if (nlerr == ENOENT || nlerr == EOPNOTSUPP ||
+			    nlerr == EPROTONOSUPPORT || nlerr == EAFNOSUPPORT ||
+			    nlerr == EACCES || nlerr == EPERM)
+				return 1;
+			return -1;
+		}
 	}
 }
 

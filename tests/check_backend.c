@@ -1,0 +1,391 @@
+/*
+ * check_backend.c - the Linux backend against real sockets this test
+ * binds on loopback: rows and owners, netlink against /proc/net, in-kernel
+ * port filters with several ranges, and the daemon's incremental owner
+ * cache (a listener new in an existing process, a forked owner, an owner
+ * that exits).
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend.h"
+
+/* A listening (TCP) or bound (UDP) loopback socket on a free port. */
+static int
+bound_socket(int type, int family, uint16_t *port, uint64_t *inode)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+	struct stat st;
+	int fd;
+
+	fd = socket(family, type | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	memset(&ss, 0, sizeof(ss));
+	if (family == AF_INET) {
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof(*sin);
+	} else {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = in6addr_loopback;
+		len = sizeof(*sin6);
+	}
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&ss, len), 0);
+	if (type == SOCK_STREAM)
+		ck_assert_int_eq(listen(fd, 8), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&ss, &len), 0);
+	*port = ntohs(family == AF_INET ? sin->sin_port : sin6->sin6_port);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	*inode = st.st_ino;
+	return fd;
+}
+
+static void
+filter_ports(struct filter *f, const uint16_t *ports, size_t n)
+{
+	struct portspec ps;
+	size_t i;
+
+	filter_init(f);
+	for (i = 0; i < n; i++) {
+		memset(&ps, 0, sizeof(ps));
+		ps.lo = ps.hi = ports[i];
+		ps.protos = PD_TCP | PD_UDP;
+		ck_assert_int_eq(filter_add(f, &ps), 0);
+	}
+}
+
+static void
+take(struct backend *b, const struct filter *f, struct snapshot *s)
+{
+	char err[256] = "";
+
+	ck_assert_msg(backend_snapshot(b, f, s, err, sizeof(err)) == 0,
+	    "snapshot: %s", err);
+}
+
+/* Rows of s with this inode; the owners' pids go to pids[]. */
+static size_t
+rows_for(const struct snapshot *s, uint64_t inode, int32_t *pids,
+    size_t max)
+{
+	const struct proc_info *p;
+	size_t i, n = 0;
+
+	for (i = 0; i < s->nrows; i++) {
+		if (s->rows[i].sock.inode != inode)
+			continue;
+		p = snapshot_row_proc(s, &s->rows[i]);
+		if (n < max)
+			pids[n] = p != NULL ? p->pid : 0;
+		n++;
+	}
+	return n;
+}
+
+START_TEST(test_oneshot_rows)
+{
+	struct backend *b;
+	struct snapshot s;
+	struct filter f;
+	const struct proc_info *p;
+	uint16_t ports[4];
+	uint64_t inodes[4];
+	int fds[4], i;
+	char err[256], comm[64] = "", exe[4096];
+	FILE *fp;
+	ssize_t n;
+	static const int types[4] = { SOCK_STREAM, SOCK_STREAM, SOCK_DGRAM,
+	    SOCK_DGRAM };
+	static const int fams[4] = { AF_INET, AF_INET6, AF_INET, AF_INET6 };
+
+	for (i = 0; i < 4; i++)
+		fds[i] = bound_socket(types[i], fams[i], &ports[i], &inodes[i]);
+	filter_ports(&f, ports, 4);
+	b = backend_new(BACKEND_ONESHOT, err, sizeof(err));
+	ck_assert_msg(b != NULL, "%s", err);
+	ck_assert_str_eq(backend_source(b), "netlink");
+	snapshot_init(&s);
+	take(b, &f, &s);
+	ck_assert_uint_eq(s.nrows, 4);
+	fp = fopen("/proc/self/comm", "r");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_ptr_nonnull(fgets(comm, sizeof(comm), fp));
+	fclose(fp);
+	comm[strcspn(comm, "\n")] = '\0';
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	ck_assert_int_gt(n, 0);
+	exe[n] = '\0';
+	for (i = 0; i < 4; i++) {
+		const struct listener *l = NULL;
+		size_t j;
+
+		for (j = 0; j < s.nrows; j++)
+			if (s.rows[j].sock.inode == inodes[i])
+				l = &s.rows[j];
+		ck_assert_msg(l != NULL, "socket %d (port %u) missing", i,
+		    ports[i]);
+		ck_assert_uint_eq(l->sock.port, ports[i]);
+		ck_assert_int_eq(l->sock.proto, types[i] == SOCK_STREAM ?
+		    PD_TCP : PD_UDP);
+		ck_assert_int_eq(l->sock.family, fams[i] == AF_INET ? PD_INET :
+		    PD_INET6);
+		ck_assert_int_eq(l->sock.state, types[i] == SOCK_STREAM ?
+		    PD_LISTEN : PD_BOUND);
+		ck_assert_uint_eq(l->sock.uid, geteuid());
+		p = snapshot_row_proc(&s, l);
+		ck_assert_ptr_nonnull(p);
+		ck_assert_int_eq(p->pid, getpid());
+		ck_assert_int_eq(p->ppid, getppid());
+		ck_assert_str_eq(p->comm, comm);
+		ck_assert_ptr_nonnull(p->exe);
+		ck_assert_str_eq(p->exe, exe);
+		ck_assert_uint_eq(p->uid, getuid());
+		ck_assert_int_gt(p->started_ms, 0);
+	}
+	/* Rows of one process share one process entry. */
+	ck_assert_uint_eq(s.nprocs, 1);
+	snapshot_clear(&s);
+	backend_free(b);
+	for (i = 0; i < 4; i++)
+		close(fds[i]);
+}
+END_TEST
+
+/* /proc/net and netlink must agree on everything /proc/net can say. */
+START_TEST(test_netlink_matches_procfs)
+{
+	struct backend *nl, *pf;
+	struct snapshot a, b;
+	struct filter f;
+	uint16_t ports[3];
+	uint64_t inodes[3];
+	int fds[3], i;
+	size_t j;
+	char err[256];
+
+	fds[0] = bound_socket(SOCK_STREAM, AF_INET, &ports[0], &inodes[0]);
+	fds[1] = bound_socket(SOCK_STREAM, AF_INET6, &ports[1], &inodes[1]);
+	fds[2] = bound_socket(SOCK_DGRAM, AF_INET, &ports[2], &inodes[2]);
+	filter_ports(&f, ports, 3);
+	nl = backend_new(BACKEND_ONESHOT, err, sizeof(err));
+	pf = backend_new(BACKEND_ONESHOT | BACKEND_NO_NETLINK, err,
+	    sizeof(err));
+	ck_assert_ptr_nonnull(nl);
+	ck_assert_ptr_nonnull(pf);
+	ck_assert_str_eq(backend_source(pf), "procfs");
+	snapshot_init(&a);
+	snapshot_init(&b);
+	take(nl, &f, &a);
+	take(pf, &f, &b);
+	ck_assert_uint_eq(a.nrows, 3);
+	ck_assert_uint_eq(b.nrows, a.nrows);
+	for (j = 0; j < a.nrows; j++) {
+		const struct sock_info *x = &a.rows[j].sock, *y = &b.rows[j].sock;
+
+		ck_assert_uint_eq(x->inode, y->inode);
+		ck_assert_uint_eq(x->port, y->port);
+		ck_assert_int_eq(x->proto, y->proto);
+		ck_assert_int_eq(x->family, y->family);
+		ck_assert_int_eq(x->state, y->state);
+		ck_assert_int_eq(memcmp(x->addr, y->addr, 16), 0);
+		ck_assert_uint_eq(x->uid, y->uid);
+		ck_assert_int_eq(snapshot_row_proc(&a, &a.rows[j])->pid,
+		    snapshot_row_proc(&b, &b.rows[j])->pid);
+		/* Only netlink knows V6ONLY. */
+		if (x->family == PD_INET6) {
+			ck_assert_int_eq(x->v6only, 1);
+			ck_assert_int_eq(y->v6only, -1);
+		}
+	}
+	snapshot_clear(&a);
+	snapshot_clear(&b);
+	backend_free(nl);
+	backend_free(pf);
+	for (i = 0; i < 3; i++)
+		close(fds[i]);
+}
+END_TEST
+
+/* Several ranges in one filter: the bytecode must OR them. */
+START_TEST(test_filter_ranges)
+{
+	struct backend *b;
+	struct snapshot s;
+	struct filter f;
+	uint16_t ports[3], sel[2];
+	uint64_t inodes[3];
+	int fds[3], i, flags;
+	int32_t pids[4];
+	char err[256];
+
+	for (i = 0; i < 3; i++)
+		fds[i] = bound_socket(SOCK_STREAM, AF_INET, &ports[i],
+		    &inodes[i]);
+	sel[0] = ports[0];
+	sel[1] = ports[2];
+	for (flags = 0; flags <= BACKEND_NO_NETLINK; flags +=
+	    BACKEND_NO_NETLINK) {
+		filter_ports(&f, sel, 2);
+		b = backend_new(BACKEND_ONESHOT | flags, err, sizeof(err));
+		ck_assert_ptr_nonnull(b);
+		snapshot_init(&s);
+		take(b, &f, &s);
+		ck_assert_uint_eq(s.nrows, 2);
+		ck_assert_uint_eq(rows_for(&s, inodes[0], pids, 4), 1);
+		ck_assert_uint_eq(rows_for(&s, inodes[1], pids, 4), 0);
+		ck_assert_uint_eq(rows_for(&s, inodes[2], pids, 4), 1);
+		/* UDP only: none of these TCP listeners. */
+		f.protos = PD_UDP;
+		take(b, &f, &s);
+		ck_assert_uint_eq(s.nrows, 0);
+		snapshot_clear(&s);
+		backend_free(b);
+	}
+	for (i = 0; i < 3; i++)
+		close(fds[i]);
+}
+END_TEST
+
+/* A connected socket and an accepted one are never listeners. */
+START_TEST(test_only_listeners)
+{
+	struct backend *b;
+	struct snapshot s;
+	struct filter f;
+	struct sockaddr_in sin;
+	uint16_t port;
+	uint64_t inode;
+	int lfd, cfd, afd;
+	int32_t pids[4];
+	char err[256];
+
+	lfd = bound_socket(SOCK_STREAM, AF_INET, &port, &inode);
+	cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(port);
+	ck_assert_int_eq(connect(cfd, (struct sockaddr *)&sin, sizeof(sin)),
+	    0);
+	afd = accept(lfd, NULL, NULL);
+	ck_assert_int_ge(afd, 0);
+	filter_ports(&f, &port, 1);
+	b = backend_new(BACKEND_ONESHOT, err, sizeof(err));
+	snapshot_init(&s);
+	take(b, &f, &s);
+	ck_assert_uint_eq(s.nrows, 1);
+	ck_assert_uint_eq(rows_for(&s, inode, pids, 4), 1);
+	snapshot_clear(&s);
+	backend_free(b);
+	close(afd);
+	close(cfd);
+	close(lfd);
+}
+END_TEST
+
+/*
+ * The daemon's cache: a listener that appears in a process the cache
+ * already knows is still found; a forked child sharing it becomes a second
+ * owner; when the child exits it is dropped; when the socket closes the
+ * row goes away.
+ */
+START_TEST(test_incremental)
+{
+	struct backend *b;
+	struct snapshot s;
+	struct backend_stats st;
+	uint16_t port;
+	uint64_t inode;
+	int32_t pids[4];
+	int fd, status;
+	pid_t child;
+	char err[256];
+	size_t n;
+
+	b = backend_new(0, err, sizeof(err));
+	ck_assert_ptr_nonnull(b);
+	backend_set_resync(b, 1000, 300000);
+	snapshot_init(&s);
+	take(b, NULL, &s);		/* this process is now known */
+	take(b, NULL, &s);
+
+	fd = bound_socket(SOCK_STREAM, AF_INET, &port, &inode);
+	take(b, NULL, &s);
+	ck_assert_uint_eq(rows_for(&s, inode, pids, 4), 1);
+	ck_assert_int_eq(pids[0], getpid());
+
+	if ((child = fork()) == 0) {
+		pause();
+		_exit(0);
+	}
+	ck_assert_int_gt(child, 0);
+	/* The child is a new process: scanned on the next snapshot. */
+	take(b, NULL, &s);
+	n = rows_for(&s, inode, pids, 4);
+	ck_assert_uint_eq(n, 2);
+	ck_assert((pids[0] == getpid() && pids[1] == child) ||
+	    (pids[1] == getpid() && pids[0] == child));
+
+	kill(child, SIGKILL);
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	take(b, NULL, &s);
+	ck_assert_uint_eq(rows_for(&s, inode, pids, 4), 1);
+	ck_assert_int_eq(pids[0], getpid());
+
+	/* Nothing changed: no process is scanned again. */
+	backend_get_stats(b, &st);
+	n = (size_t)st.procs_scanned;
+	take(b, NULL, &s);
+	backend_get_stats(b, &st);
+	ck_assert_uint_le(st.procs_scanned - n, 2);	/* resync slice */
+
+	close(fd);
+	take(b, NULL, &s);
+	ck_assert_uint_eq(rows_for(&s, inode, pids, 4), 0);
+	snapshot_clear(&s);
+	backend_free(b);
+}
+END_TEST
+
+static Suite *
+backend_suite(void)
+{
+	Suite *s = suite_create("backend_linux");
+	TCase *tc = tcase_create("real sockets");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_oneshot_rows);
+	tcase_add_test(tc, test_netlink_matches_procfs);
+	tcase_add_test(tc, test_filter_ranges);
+	tcase_add_test(tc, test_only_listeners);
+	tcase_add_test(tc, test_incremental);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(backend_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
