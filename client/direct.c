@@ -122,6 +122,9 @@ direct_kill(const struct opts *o, const struct filter *f)
 	for (i = 0; i < kp.ntargets; i++)
 		if (kill_outcome_failed(kp.targets[i].outcome))
 			rc = EXIT_ERROR;
+	/* A socket nobody visible holds was not freed either. */
+	if (kp.unowned > 0)
+		rc = EXIT_ERROR;
 	kill_plan_free(&kp);
 	snapshot_clear(&s);
 	backend_free(b);

@@ -308,11 +308,16 @@ remote_kill(struct opts *o, int fd, const struct filter *f)
 			fprintf(stderr, "portctl: nothing listens there\n");
 		rc = EXIT_NOMATCH;
 	} else {
+		for (i = 0; i < s.nrows; i++)
+			if (s.rows[i].proc < 0)
+				kp.unowned++;
 		o->out->kill_begin(stdout, &s);
 		o->out->kill_end(stdout, &s, &kp, o->dry_run);
 		for (i = 0; i < kp.ntargets; i++)
 			if (kill_outcome_failed(kp.targets[i].outcome))
 				rc = EXIT_ERROR;
+		if (kp.unowned > 0)
+			rc = EXIT_ERROR;
 	}
 	kill_plan_free(&kp);
 	snapshot_clear(&s);

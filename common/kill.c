@@ -25,19 +25,26 @@ kill_plan_build(struct kill_plan *kp, const struct snapshot *s,
 		return 0;
 	kp->targets = calloc(s->nrows, sizeof(*kp->targets));
 	kp->socks = calloc(s->nrows, sizeof(*kp->socks));
-	if (kp->targets == NULL || kp->socks == NULL)
+	kp->sock_target = calloc(s->nrows, sizeof(*kp->sock_target));
+	if (kp->targets == NULL || kp->socks == NULL ||
+	    kp->sock_target == NULL)
 		goto fail;
 	for (i = 0; i < s->nrows; i++) {
-		kp->socks[kp->nsocks++] = s->rows[i].sock;
+		kp->socks[kp->nsocks] = s->rows[i].sock;
+		kp->sock_target[kp->nsocks++] = -1;
 		if ((p = snapshot_row_proc(s, &s->rows[i])) == NULL) {
 			kp->unowned++;
 			continue;
 		}
 		for (j = 0, seen = 0; j < kp->ntargets && !seen; j++)
-			seen = kp->targets[j].proc.pid == p->pid &&
-			    kp->targets[j].proc.start_time == p->start_time;
+			if (kp->targets[j].proc.pid == p->pid &&
+			    kp->targets[j].proc.start_time == p->start_time) {
+				kp->sock_target[kp->nsocks - 1] = (int)j;
+				seen = 1;
+			}
 		if (seen)
 			continue;
+		kp->sock_target[kp->nsocks - 1] = (int)kp->ntargets;
 		t = &kp->targets[kp->ntargets];
 		if (proc_info_copy(&t->proc, p) == -1)
 			goto fail;
@@ -63,6 +70,7 @@ kill_plan_free(struct kill_plan *kp)
 		proc_info_clear(&kp->targets[i].proc);
 	free(kp->targets);
 	free(kp->socks);
+	free(kp->sock_target);
 	memset(kp, 0, sizeof(*kp));
 }
 
@@ -123,14 +131,17 @@ sock_same(const struct sock_info *a, const struct sock_info *b)
 	    a->port == b->port && memcmp(a->addr, b->addr, 16) == 0;
 }
 
-/* Whether any of the plan's sockets is still in the table. */
+/* Whether any socket target ti held is still in the table. */
 static int
-socks_present(const struct kill_plan *kp, const struct kill_target *t,
+socks_present(const struct kill_plan *kp, size_t ti,
     const struct snapshot *now)
 {
+	const struct kill_target *t = &kp->targets[ti];
 	size_t i, j;
 
-	for (i = 0; i < kp->nsocks; i++)
+	for (i = 0; i < kp->nsocks; i++) {
+		if (kp->sock_target[i] != (int)ti)
+			continue;
 		for (j = 0; j < now->nrows; j++) {
 			if (!sock_same(&kp->socks[i], &now->rows[j].sock))
 				continue;
@@ -141,6 +152,7 @@ socks_present(const struct kill_plan *kp, const struct kill_target *t,
 				continue;
 			return 1;
 		}
+	}
 	return 0;
 }
 
@@ -157,7 +169,7 @@ kill_plan_update(struct kill_plan *kp, const struct snapshot *now)
 		if (!backend_proc_alive(&t->proc))
 			t->outcome = t->signalled == SIGKILL ? KILL_KILLED :
 			    KILL_EXITED;
-		else if (!socks_present(kp, t, now))
+		else if (!socks_present(kp, i, now))
 			t->outcome = KILL_RELEASED;
 		else
 			holding++;

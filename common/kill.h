@@ -40,7 +40,8 @@ struct kill_target {
 struct kill_plan {
 	struct kill_target *targets;
 	size_t ntargets;
-	struct sock_info *socks;	/* every matched socket */
+	struct sock_info *socks;	/* every matched row's socket */
+	int *sock_target;		/* its target's index, -1: no owner */
 	size_t nsocks;
 	size_t unowned;			/* matched sockets with no visible owner */
 };
@@ -68,7 +69,8 @@ size_t	 kill_plan_signal(struct kill_plan *, int sig);
 /*
  * Given the sockets now present (a backend_sockets() snapshot, owners
  * not needed), decides every signalled target that exited or released
- * its sockets. Returns how many still hold the port.
+ * its own sockets (another process still holding a shared port does not
+ * count against it). Returns how many still hold the port.
  */
 size_t	 kill_plan_update(struct kill_plan *, const struct snapshot *now);
 
