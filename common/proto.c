@@ -551,10 +551,15 @@ proto_parse_request(const char *line, size_t len, struct request *req,
 		if (strcmp(k, "v") == 0) {
 			if (get_int(item, 0, 1000, &v) == -1 ||
 			    v != PROTO_VERSION) {
-				snprintf(err, errlen, "protocol version %s not "
-				    "supported (this daemon speaks %d)",
-				    cJSON_IsNumber(item) ? "asked" : "value",
-				    PROTO_VERSION);
+				if (cJSON_IsNumber(item))
+					snprintf(err, errlen, "protocol version "
+					    "%g is not supported (this daemon "
+					    "speaks %d)", item->valuedouble,
+					    PROTO_VERSION);
+				else
+					snprintf(err, errlen, "v: expected the "
+					    "protocol version, %d",
+					    PROTO_VERSION);
 				rc = PE_BAD_VERSION;
 				goto out;
 			}
