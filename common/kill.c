@@ -49,7 +49,7 @@ kill_plan_build(struct kill_plan *kp, const struct snapshot *s,
 		if (proc_info_copy(&t->proc, p) == -1)
 			goto fail;
 		kp->ntargets++;
-		if (p->pid <= 1 || p->ppid == 2)
+		if (p->pid <= 2 || p->ppid == 2)
 			t->outcome = KILL_PROTECTED;
 		for (j = 0; j < nprotect; j++)
 			if (protect[j] == p->pid)
@@ -97,6 +97,8 @@ kill_plan_signal(struct kill_plan *kp, int sig)
 		switch (backend_signal(&t->proc, sig, t->err,
 		    sizeof(t->err))) {
 		case SIG_SENT:
+			if (t->first_signal == 0)
+				t->first_signal = sig;
 			t->signalled = sig;
 			n++;
 			break;
@@ -231,15 +233,23 @@ kill_outcome_name(int outcome)
 	return "unknown";
 }
 
+/* The signals one may mean by name; others by number. */
 static const struct {
 	const char *name;
 	int sig;
 } signames[] = {
-	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
-	{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
-	{ "TERM", SIGTERM }, { "STOP", SIGSTOP }, { "CONT", SIGCONT },
-	{ "ABRT", SIGABRT }, { "ALRM", SIGALRM },
+	{ "SIGHUP", SIGHUP }, { "SIGINT", SIGINT }, { "SIGQUIT", SIGQUIT },
+	{ "SIGILL", SIGILL }, { "SIGTRAP", SIGTRAP }, { "SIGABRT", SIGABRT },
+	{ "SIGBUS", SIGBUS }, { "SIGFPE", SIGFPE }, { "SIGKILL", SIGKILL },
+	{ "SIGUSR1", SIGUSR1 }, { "SIGSEGV", SIGSEGV }, { "SIGUSR2", SIGUSR2 },
+	{ "SIGPIPE", SIGPIPE }, { "SIGALRM", SIGALRM }, { "SIGTERM", SIGTERM },
+	{ "SIGCHLD", SIGCHLD }, { "SIGCONT", SIGCONT }, { "SIGSTOP", SIGSTOP },
+	{ "SIGTSTP", SIGTSTP }, { "SIGTTIN", SIGTTIN }, { "SIGTTOU", SIGTTOU },
+	{ "SIGURG", SIGURG }, { "SIGXCPU", SIGXCPU }, { "SIGXFSZ", SIGXFSZ },
+	{ "SIGVTALRM", SIGVTALRM }, { "SIGPROF", SIGPROF },
+	{ "SIGWINCH", SIGWINCH }, { "SIGIO", SIGIO }, { "SIGSYS", SIGSYS },
 };
+#define NSIGNAMES (sizeof(signames) / sizeof(signames[0]))
 
 int
 kill_signal_parse(const char *s)
@@ -254,10 +264,9 @@ kill_signal_parse(const char *s)
 		v = strtol(s, &end, 10);
 		return *end == '\0' && v >= 1 && v <= 64 ? (int)v : -1;
 	}
-	if (strncmp(s, "SIG", 3) == 0 || strncmp(s, "sig", 3) == 0)
-		s += 3;
-	for (i = 0; i < sizeof(signames) / sizeof(signames[0]); i++)
-		if (strcasecmp(s, signames[i].name) == 0)
+	for (i = 0; i < NSIGNAMES; i++)
+		if (strcasecmp(s, signames[i].name) == 0 ||
+		    strcasecmp(s, signames[i].name + 3) == 0)
 			return signames[i].sig;
 	return -1;
 }
@@ -265,15 +274,22 @@ kill_signal_parse(const char *s)
 const char *
 kill_signal_name(int sig)
 {
-	static const char *const names[] = { [SIGHUP] = "SIGHUP",
-	    [SIGINT] = "SIGINT", [SIGQUIT] = "SIGQUIT", [SIGKILL] = "SIGKILL",
-	    [SIGUSR1] = "SIGUSR1", [SIGUSR2] = "SIGUSR2",
-	    [SIGTERM] = "SIGTERM", [SIGSTOP] = "SIGSTOP",
-	    [SIGCONT] = "SIGCONT", [SIGABRT] = "SIGABRT",
-	    [SIGALRM] = "SIGALRM" };
+	size_t i;
 
-	if (sig > 0 && (size_t)sig < sizeof(names) / sizeof(names[0]) &&
-	    names[sig] != NULL)
-		return names[sig];
-	return "signal";
+	for (i = 0; i < NSIGNAMES; i++)
+		if (signames[i].sig == sig)
+			return signames[i].name;
+	return NULL;
+}
+
+const char *
+kill_signal_text(int sig, char *buf, size_t len)
+{
+	const char *name = kill_signal_name(sig);
+
+	if (name != NULL)
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "signal %d", sig);
+	return buf;
 }

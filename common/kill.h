@@ -34,6 +34,7 @@ struct kill_target {
 	struct proc_info proc;	/* owned */
 	int outcome;		/* enum kill_outcome */
 	int signalled;		/* last signal sent, 0 if none */
+	int first_signal;	/* the first one (differs after escalation) */
 	char err[128];
 };
 
@@ -81,8 +82,11 @@ void	 kill_plan_finish(struct kill_plan *);
 int	 kill_outcome_failed(int outcome);
 const char *kill_outcome_name(int outcome);	/* "exited", "pid reused" */
 
-/* Signal names: "TERM"/"SIGTERM"/"15" -> 15; -1 if unknown. */
+/* Signal names: "TERM"/"SIGTERM"/"sigterm"/"15" -> 15; -1 if unknown. */
 int	 kill_signal_parse(const char *);
-const char *kill_signal_name(int sig);		/* "SIGTERM"; "SIG15" */
+/* "SIGTERM"; NULL for a signal without a name here (say its number). */
+const char *kill_signal_name(int sig);
+/* Its name, or "signal N", into buf (>= 16 bytes); returns buf. */
+const char *kill_signal_text(int sig, char *buf, size_t len);
 
 #endif

@@ -2,6 +2,7 @@
  * proto.c - JSON encoding and decoding of rows, kill results and times.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,17 +28,35 @@ proto_time_text(int64_t ms, char *buf, size_t len)
 int64_t
 proto_time_parse(const char *s)
 {
-	struct tm tm;
-	int ms = 0, n = 0;
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddZ";
+	struct tm tm, back;
+	time_t t;
+	size_t i;
+	int ms;
 
-	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n",
-	    &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-	    &tm.tm_sec, &ms, &n) != 7 || s[n] != '\0')
+	/* Exactly the shape proto_time_text writes, then a round trip
+	 * through timegm/gmtime_r rejects 2026-02-30 and 25:00. */
+	if (s == NULL || strlen(s) != sizeof(shape) - 1)
 		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return (int64_t)timegm(&tm) * 1000 + ms;
+	for (i = 0; shape[i] != '\0'; i++)
+		if (shape[i] == 'd' ? !isdigit((unsigned char)s[i]) :
+		    s[i] != shape[i])
+			return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = atoi(s) - 1900;
+	tm.tm_mon = atoi(s + 5) - 1;
+	tm.tm_mday = atoi(s + 8);
+	tm.tm_hour = atoi(s + 11);
+	tm.tm_min = atoi(s + 14);
+	tm.tm_sec = atoi(s + 17);
+	ms = atoi(s + 20);
+	back = tm;
+	if ((t = timegm(&tm)) == (time_t)-1 || gmtime_r(&t, &tm) == NULL ||
+	    tm.tm_year != back.tm_year || tm.tm_mon != back.tm_mon ||
+	    tm.tm_mday != back.tm_mday || tm.tm_hour != back.tm_hour ||
+	    tm.tm_min != back.tm_min || tm.tm_sec != back.tm_sec)
+		return -1;
+	return (int64_t)t * 1000 + ms;
 }
 
 static void
@@ -142,6 +161,19 @@ get_num(const cJSON *o, const char *key, double *out)
 	return 0;
 }
 
+/* A whole number in [lo, hi] under key; -1 if absent or out of range. */
+static int
+get_range(const cJSON *o, const char *key, double lo, double hi, double *out)
+{
+	double d;
+
+	if (get_num(o, key, &d) == -1 || !(d >= lo && d <= hi) ||
+	    d != (double)(int64_t)d)
+		return -1;
+	*out = d;
+	return 0;
+}
+
 static int
 parse_addr(const char *text, int family, struct sock_info *si)
 {
@@ -176,15 +208,17 @@ parse_row(const cJSON *r, struct sock_info *si, struct proc_info *p,
 	    PD_LISTEN;
 	if ((s = get_str(r, "address")) == NULL ||
 	    parse_addr(s, si->family, si) == -1 ||
-	    get_num(r, "port", &d) == -1)
+	    get_range(r, "port", 0, 65535, &d) == -1)
 		return -1;
 	si->port = (uint16_t)d;
 	v = cJSON_GetObjectItemCaseSensitive(r, "v6only");
 	si->v6only = cJSON_IsBool(v) ? (int8_t)cJSON_IsTrue(v) : -1;
-	si->inode = get_num(r, "inode", &d) == 0 ? (uint64_t)d : 0;
-	si->uid = get_num(r, "uid", &d) == 0 ? (uint32_t)d : PD_UID_UNKNOWN;
+	si->inode = get_range(r, "inode", 0, 9007199254740992.0, &d) == 0 ?
+	    (uint64_t)d : 0;
+	si->uid = get_range(r, "uid", 0, 4294967294.0, &d) == 0 ?
+	    (uint32_t)d : PD_UID_UNKNOWN;
 	*reason = PD_OWNER_OK;
-	if (get_num(r, "pid", &d) == -1) {
+	if (get_range(r, "pid", 1, 2147483647.0, &d) == -1) {
 		s = get_str(r, "reason");
 		*reason = PD_OWNER_NONE;
 		if (s != NULL && strcmp(s, pd_reason_text(PD_OWNER_DENIED)) == 0)
@@ -195,7 +229,8 @@ parse_row(const cJSON *r, struct sock_info *si, struct proc_info *p,
 		return 0;
 	}
 	p->pid = (int32_t)d;
-	p->ppid = get_num(r, "ppid", &d) == 0 ? (int32_t)d : 0;
+	p->ppid = get_range(r, "ppid", 0, 2147483647.0, &d) == 0 ?
+	    (int32_t)d : 0;
 	p->uid = p->suid = si->uid;
 	if ((s = get_str(r, "command")) != NULL)
 		snprintf(p->comm, sizeof(p->comm), "%s", s);
@@ -238,12 +273,18 @@ proto_json_rows(const cJSON *rows, struct snapshot *out, char *err,
 {
 	const cJSON *r;
 
+	if (errlen > 0)
+		*err = '\0';
 	if (!cJSON_IsArray(rows)) {
 		snprintf(err, errlen, "expected an array of listeners");
 		return -1;
 	}
 	cJSON_ArrayForEach(r, rows) {
-		if (!cJSON_IsObject(r) || json_row(r, out, err, errlen) == -1) {
+		if (!cJSON_IsObject(r)) {
+			snprintf(err, errlen, "a listener row is not an object");
+			return -1;
+		}
+		if (json_row(r, out, err, errlen) == -1) {
 			if (*err == '\0')
 				snprintf(err, errlen, "out of memory");
 			return -1;
@@ -276,11 +317,12 @@ proto_kill_json(const struct kill_plan *kp)
 			cJSON_AddNullToObject(o, "uid");
 		cJSON_AddStringToObject(o, "outcome",
 		    kill_outcome_name(t->outcome));
-		if (t->signalled)
-			cJSON_AddStringToObject(o, "signal",
-			    kill_signal_name(t->signalled));
-		else
-			cJSON_AddNullToObject(o, "signal");
+		add_str_or_null(o, "signal", t->signalled ?
+		    kill_signal_name(t->signalled) : NULL);
+		/* After an escalation "signal" is the last one sent. */
+		if (t->first_signal && t->first_signal != t->signalled)
+			add_str_or_null(o, "first_signal",
+			    kill_signal_name(t->first_signal));
 		add_str_or_null(o, "error", t->err);
 		cJSON_AddItemToArray(a, o);
 	}
@@ -318,6 +360,10 @@ proto_json_kill(const cJSON *results, struct kill_plan *kp)
 		    kill_signal_parse(s) : 0;
 		if (t->signalled < 0)
 			t->signalled = 0;
+		t->first_signal = (s = get_str(r, "first_signal")) != NULL ?
+		    kill_signal_parse(s) : t->signalled;
+		if (t->first_signal < 0)
+			t->first_signal = t->signalled;
 		t->outcome = KILL_FAILED;
 		if ((s = get_str(r, "outcome")) != NULL)
 			for (i = KILL_PENDING; i <= KILL_FAILED; i++)
@@ -394,7 +440,8 @@ get_int(const cJSON *v, int64_t lo, int64_t hi, int64_t *out)
 	if (!cJSON_IsNumber(v))
 		return -1;
 	d = v->valuedouble;
-	if (d != (double)(int64_t)d || d < (double)lo || d > (double)hi)
+	/* Range first: casting an out-of-range double is undefined. */
+	if (!(d >= (double)lo && d <= (double)hi) || d != (double)(int64_t)d)
 		return -1;
 	*out = (int64_t)d;
 	return 0;
@@ -514,24 +561,33 @@ proto_parse_request(const char *line, size_t len, struct request *req,
     char *err, size_t errlen)
 {
 	const cJSON *item;
+	const char *end = NULL;
 	cJSON *root;
 	char *idtext;
 	size_t i;
 	int64_t v;
-	int rc = PE_BAD_REQUEST;
+	int rc = PE_BAD_REQUEST, seen_id = 0, seen_v = 0, seen_cmd = 0;
 
 	proto_request_init(req);
 	*err = '\0';
-	if ((root = cJSON_ParseWithLength(line, len)) == NULL) {
+	/* One value and nothing after it: "{...} junk" or two objects on
+	 * one line are not a request. */
+	if ((root = cJSON_ParseWithLengthOpts(line, len, &end, 0)) == NULL) {
 		snprintf(err, errlen, "request is not valid JSON");
 		return PE_BAD_JSON;
 	}
+	for (; end != NULL && end < line + len; end++)
+		if (!isspace((unsigned char)*end)) {
+			cJSON_Delete(root);
+			snprintf(err, errlen, "text after the JSON object");
+			return PE_BAD_JSON;
+		}
 	if (!cJSON_IsObject(root)) {
 		snprintf(err, errlen, "a request is a JSON object");
 		goto out;
 	}
 	item = cJSON_GetObjectItemCaseSensitive(root, "id");
-	if (item != NULL) {
+	if (item != NULL && !cJSON_IsNull(item)) {
 		if (!(cJSON_IsNumber(item) || (cJSON_IsString(item) &&
 		    strlen(item->valuestring) < 48))) {
 			snprintf(err, errlen, "id: expected a number or a "
@@ -546,6 +602,12 @@ proto_parse_request(const char *line, size_t len, struct request *req,
 	cJSON_ArrayForEach(item, root) {
 		const char *k = item->string;
 
+		if ((strcmp(k, "id") == 0 && seen_id++) ||
+		    (strcmp(k, "v") == 0 && seen_v++) ||
+		    (strcmp(k, "cmd") == 0 && seen_cmd++)) {
+			snprintf(err, errlen, "key '%s' given twice", k);
+			goto out;
+		}
 		if (strcmp(k, "id") == 0)
 			continue;
 		if (strcmp(k, "v") == 0) {
@@ -627,8 +689,10 @@ proto_request_text(const struct request *req)
 	if ((o = cJSON_CreateObject()) == NULL)
 		return NULL;
 	cJSON_AddNumberToObject(o, "v", PROTO_VERSION);
-	if ((id = cJSON_Parse(req->id)) != NULL)
+	if ((id = cJSON_Parse(req->id)) != NULL && !cJSON_IsNull(id))
 		cJSON_AddItemToObject(o, "id", id);
+	else
+		cJSON_Delete(id);
 	cJSON_AddStringToObject(o, "cmd", req->cmd);
 	if (req->keys & PK_PORTS) {
 		a = cJSON_AddArrayToObject(o, "ports");
@@ -652,8 +716,15 @@ proto_request_text(const struct request *req)
 		if (req->filter.families & PD_INET6)
 			cJSON_AddItemToArray(a, cJSON_CreateString("ipv6"));
 	}
-	if (req->keys & PK_SIGNAL)
-		cJSON_AddStringToObject(o, "signal", kill_signal_name(req->sig));
+	if (req->keys & PK_SIGNAL) {
+		if (kill_signal_name(req->sig) != NULL)
+			cJSON_AddStringToObject(o, "signal",
+			    kill_signal_name(req->sig));
+		else {
+			snprintf(spec, sizeof(spec), "%d", req->sig);
+			cJSON_AddStringToObject(o, "signal", spec);
+		}
+	}
 	if (req->keys & PK_TIMEOUT)
 		cJSON_AddNumberToObject(o, "timeout_ms",
 		    (double)req->timeout_ms);
@@ -727,6 +798,19 @@ proto_event_json(const struct event *ev)
 		return NULL;
 	}
 	cJSON_AddItemToObject(o, "listener", row);
+	if (ev->rule[0] != '\0')
+		cJSON_AddStringToObject(o, "rule", ev->rule);
+	if (ev->action[0] != '\0') {
+		cJSON_AddStringToObject(o, "action", ev->action);
+		cJSON_AddBoolToObject(o, "dry_run", ev->dry_run);
+	}
+	if (ev->outcome[0] != '\0')
+		cJSON_AddStringToObject(o, "outcome", ev->outcome);
+	if (ev->type == EV_RESPAWN) {
+		cJSON_AddNumberToObject(o, "parent_pid", ev->parent_pid);
+		add_str_or_null(o, "parent_command", ev->parent_comm);
+		add_str_or_null(o, "unit", ev->unit);
+	}
 	return o;
 }
 
@@ -741,10 +825,25 @@ proto_json_event(const cJSON *o, struct event *ev)
 	if (get_num(o, "seq", &d) == -1 || (s = get_str(o, "event")) == NULL)
 		return -1;
 	ev->seq = (uint64_t)d;
-	ev->type = strcmp(s, "bind") == 0 ? EV_BIND :
-	    strcmp(s, "unbind") == 0 ? EV_UNBIND : 0;
-	if (ev->type == 0)
+	for (ev->type = EV_BIND; ev->type <= EV_RESPAWN; ev->type++)
+		if (strcmp(s, event_type_name(ev->type)) == 0)
+			break;
+	if (ev->type > EV_RESPAWN)
 		return -1;
+	if ((s = get_str(o, "rule")) != NULL)
+		snprintf(ev->rule, sizeof(ev->rule), "%s", s);
+	if ((s = get_str(o, "action")) != NULL)
+		snprintf(ev->action, sizeof(ev->action), "%s", s);
+	if ((s = get_str(o, "outcome")) != NULL)
+		snprintf(ev->outcome, sizeof(ev->outcome), "%s", s);
+	ev->dry_run = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o,
+	    "dry_run"));
+	if (get_num(o, "parent_pid", &d) == 0)
+		ev->parent_pid = (int32_t)d;
+	if ((s = get_str(o, "parent_command")) != NULL)
+		snprintf(ev->parent_comm, sizeof(ev->parent_comm), "%s", s);
+	if ((s = get_str(o, "unit")) != NULL)
+		snprintf(ev->unit, sizeof(ev->unit), "%s", s);
 	if ((s = get_str(o, "time")) != NULL)
 		ev->time_ms = proto_time_parse(s);
 	if (parse_row(cJSON_GetObjectItemCaseSensitive(o, "listener"),
