@@ -36,6 +36,7 @@ static int cmd_watch(struct opts *, int, char **);
 static int cmd_events(struct opts *, int, char **);
 static int cmd_status(struct opts *, int, char **);
 static int cmd_reload(struct opts *, int, char **);
+static int cmd_rules(struct opts *, int, char **);
 
 static const struct cmd cmds[] = {
 	{ "who", "PORTSPEC... [--tcp] [--udp] [-4] [-6]",
@@ -51,6 +52,8 @@ static const struct cmd cmds[] = {
 	{ "events", "[PORTSPEC...] [--since SEQ]",
 	    "print recent events (portd)", O_FAMILY | O_SINCE, cmd_events },
 	{ "status", "", "show portd's state and counters", 0, cmd_status },
+	{ "rules", "", "show the reserved-port rules and their counters",
+	    0, cmd_rules },
 	{ "reload", "", "make portd re-read its configuration (root)", 0,
 	    cmd_reload },
 };
@@ -457,28 +460,38 @@ cmd_events(struct opts *o, int argc, char **argv)
 	return rc;
 }
 
+/* A command without arguments: its result is shown by show(). */
 static int
-simple_call(struct opts *o, const char *cmd, int show)
+simple_call(struct opts *o, const char *cmd,
+    void (*show)(FILE *, const cJSON *))
 {
 	struct request req;
 	struct filter f;
 	cJSON *result;
-	int fd;
+	char err[8192];
+	int fd, code;
 
 	if ((fd = daemon_fd(o, cmd, 1)) < 0)
 		return EXIT_ERROR;
 	filter_init(&f);
 	request_for(&req, cmd, &f);
-	result = call(fd, &req);
+	result = remote_call(fd, &req, err, sizeof(err), &code);
 	close(fd);
-	if (result == NULL)
+	if (result == NULL) {
+		/* A failed reload lists every error, one per line. */
+		if (code == PE_RELOAD)
+			fprintf(stderr, "portctl: %s failed; the running "
+			    "configuration stays:\n%s\n", cmd, err);
+		else
+			fprintf(stderr, "portctl: %s\n", err);
 		return EXIT_ERROR;
-	if (show)
+	}
+	if (show != NULL)
+		show(stdout, result);
+	else if (o->json)
 		o->out->status(stdout, result);
-	else if (!o->json)
-		printf("portd: %s done\n", cmd);
 	else
-		o->out->status(stdout, result);
+		printf("portd: %s done\n", cmd);
 	cJSON_Delete(result);
 	return EXIT_MATCH;
 }
@@ -491,7 +504,18 @@ cmd_status(struct opts *o, int argc, char **argv)
 		    argv[0]);
 		return EXIT_ERROR;
 	}
-	return simple_call(o, "status", 1);
+	return simple_call(o, "status", o->out->status);
+}
+
+static int
+cmd_rules(struct opts *o, int argc, char **argv)
+{
+	if (argc > 0) {
+		fprintf(stderr, "portctl: rules: unexpected argument: %s\n",
+		    argv[0]);
+		return EXIT_ERROR;
+	}
+	return simple_call(o, "rules", o->out->rules);
 }
 
 static int
@@ -502,7 +526,7 @@ cmd_reload(struct opts *o, int argc, char **argv)
 		    argv[0]);
 		return EXIT_ERROR;
 	}
-	return simple_call(o, "reload", 0);
+	return simple_call(o, "reload", NULL);
 }
 
 enum {

@@ -99,6 +99,7 @@ table_kill_end(FILE *fp, const struct snapshot *s, const struct kill_plan *kp,
     int dry_run)
 {
 	const struct kill_target *t;
+	char s1[32], s2[32];
 	size_t i;
 
 	(void)s;
@@ -108,8 +109,15 @@ table_kill_end(FILE *fp, const struct snapshot *s, const struct kill_plan *kp,
 		    t->proc.comm[0] ? t->proc.comm : "?");
 		if (dry_run && t->outcome == KILL_DRYRUN)
 			fprintf(fp, "would be signalled (dry run)\n");
+		else if (t->signalled && t->first_signal &&
+		    t->first_signal != t->signalled)
+			fprintf(fp, "%s, then %s: %s\n",
+			    kill_signal_text(t->first_signal, s1, sizeof(s1)),
+			    kill_signal_text(t->signalled, s2, sizeof(s2)),
+			    kill_outcome_name(t->outcome));
 		else if (t->signalled)
-			fprintf(fp, "%s, %s\n", kill_signal_name(t->signalled),
+			fprintf(fp, "%s, %s\n",
+			    kill_signal_text(t->signalled, s1, sizeof(s1)),
 			    kill_outcome_name(t->outcome));
 		else
 			fprintf(fp, "%s%s%s\n", kill_outcome_name(t->outcome),
@@ -173,10 +181,20 @@ table_event(FILE *fp, const struct event *ev)
 	    ev->sock.family == PD_INET6 ? "[" : "", addr,
 	    ev->sock.family == PD_INET6 ? "]" : "", ev->sock.port);
 	if (ev->proc.pid != 0)
-		fprintf(fp, "pid %d %s (%s)\n", (int)ev->proc.pid,
+		fprintf(fp, "pid %d %s (%s)", (int)ev->proc.pid,
 		    ev->proc.comm, ev->proc.user);
 	else
-		fprintf(fp, "(%s)\n", pd_reason_text(ev->reason));
+		fprintf(fp, "(%s)", pd_reason_text(ev->reason));
+	if (ev->rule[0] != '\0')
+		fprintf(fp, " rule '%s' %s%s", ev->rule, ev->action,
+		    ev->dry_run ? " (dry run)" : "");
+	if (ev->outcome[0] != '\0')
+		fprintf(fp, ": %s", ev->outcome);
+	if (ev->type == EV_RESPAWN)
+		fprintf(fp, "; parent pid %d (%s)%s%s", (int)ev->parent_pid,
+		    ev->parent_comm[0] ? ev->parent_comm : "?",
+		    ev->unit[0] ? ", unit " : "", ev->unit);
+	fprintf(fp, "\n");
 	fflush(fp);
 }
 
@@ -200,15 +218,15 @@ status_lines(FILE *fp, const cJSON *o, const char *prefix)
 		if (cJSON_IsObject(v))
 			status_lines(fp, v, key);
 		else if (cJSON_IsString(v))
-			fprintf(fp, "%-24s %s\n", key, v->valuestring);
+			fprintf(fp, "%-26s %s\n", key, v->valuestring);
 		else if (cJSON_IsBool(v))
-			fprintf(fp, "%-24s %s\n", key, cJSON_IsTrue(v) ? "yes" :
+			fprintf(fp, "%-26s %s\n", key, cJSON_IsTrue(v) ? "yes" :
 			    "no");
 		else if (cJSON_IsNumber(v) &&
 		    v->valuedouble != (double)(long long)v->valuedouble)
-			fprintf(fp, "%-24s %.3f\n", key, v->valuedouble);
+			fprintf(fp, "%-26s %.3f\n", key, v->valuedouble);
 		else if (cJSON_IsNumber(v))
-			fprintf(fp, "%-24s %.0f\n", key, v->valuedouble);
+			fprintf(fp, "%-26s %.0f\n", key, v->valuedouble);
 	}
 }
 
@@ -224,7 +242,55 @@ json_status(FILE *fp, const cJSON *o)
 	output_json_print(fp, cJSON_Duplicate(o, 1));
 }
 
+static void
+join_strings(const cJSON *a, char *buf, size_t len)
+{
+	const cJSON *v;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	cJSON_ArrayForEach(v, a)
+		if (cJSON_IsString(v) && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s",
+			    n ? "," : "", v->valuestring);
+}
+
+static double
+num(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static void
+table_rules(FILE *fp, const cJSON *o)
+{
+	const cJSON *r, *v;
+	char ports[256];
+
+	fprintf(fp, "%-16s %-20s %-9s %-3s %-3s %10s %7s %8s %5s\n", "NAME",
+	    "PORTS", "ACTION", "DRY", "ON", "VIOLATIONS", "ACTIONS",
+	    "FAILURES", "HOLDS");
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(o, "rules")) {
+		v = cJSON_GetObjectItemCaseSensitive(r, "name");
+		join_strings(cJSON_GetObjectItemCaseSensitive(r, "ports"),
+		    ports, sizeof(ports));
+		fprintf(fp, "%-16s %-20s %-9s %-3s %-3s %10.0f %7.0f %8.0f "
+		    "%5.0f\n", cJSON_IsString(v) ? v->valuestring : "?", ports,
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r,
+		    "action")) ? cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(r, "action")) : "?",
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r,
+		    "dry_run")) ? "yes" : "no",
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r,
+		    "enabled")) ? "yes" : "no", num(r, "violations"),
+		    num(r, "actions"), num(r, "failures"),
+		    num(r, "respawn_holds"));
+	}
+}
+
 const struct output output_table = { table_rows, table_kill_begin,
-    table_kill_end, table_event, table_status };
+    table_kill_end, table_event, table_status, table_rules };
 const struct output output_json = { json_rows, json_kill_begin,
-    json_kill_end, json_event, json_status };
+    json_kill_end, json_event, json_status, json_status };

@@ -26,6 +26,8 @@ struct output {
 	void	(*event)(FILE *, const struct event *);
 	/* portd's status object. */
 	void	(*status)(FILE *, const struct cJSON *);
+	/* The rules in force with their counters. */
+	void	(*rules)(FILE *, const struct cJSON *);
 };
 
 extern const struct output output_table;

@@ -69,6 +69,12 @@ void	 backend_set_resync(struct backend *, uint32_t interval_ms,
 /* Reads one process's details; 0, or -1 if it is gone or unreadable. */
 int	 backend_proc_info(int32_t pid, struct proc_info *out);
 
+/*
+ * The service manager's unit a process runs in ("nginx.service"), for
+ * respawn reports; buf is "" when there is none or it cannot be read.
+ */
+void	 backend_proc_unit(int32_t pid, char *buf, size_t len);
+
 /* This process's pid (portd and portctl never act on themselves). */
 int32_t	 backend_self_pid(void);
 

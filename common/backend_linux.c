@@ -570,6 +570,21 @@ backend_proc_info(int32_t pid, struct proc_info *out)
 	return 0;
 }
 
+void
+backend_proc_unit(int32_t pid, char *buf, size_t len)
+{
+	char path[64], *text;
+	size_t n;
+
+	if (len > 0)
+		buf[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	if ((text = read_file_at(AT_FDCWD, path, &n)) == NULL)
+		return;
+	decode_cgroup_unit(text, n, buf, len);
+	free(text);
+}
+
 int32_t
 backend_self_pid(void)
 {

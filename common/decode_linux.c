@@ -583,3 +583,61 @@ decode_proc_status_uids(const char *text, size_t len, uint32_t *ruid,
 	}
 	return -1;
 }
+
+/* The last ".service"/".scope" component of one cgroup path. */
+static int
+unit_of_path(const char *p, size_t n, char *buf, size_t buflen)
+{
+	size_t end = n, start, len;
+
+	while (end > 0) {
+		start = end;
+		while (start > 0 && p[start - 1] != '/')
+			start--;
+		len = end - start;
+		if ((len > 8 && memcmp(p + end - 8, ".service", 8) == 0) ||
+		    (len > 6 && memcmp(p + end - 6, ".scope", 6) == 0)) {
+			if (len >= buflen)
+				return -1;
+			memcpy(buf, p + start, len);
+			buf[len] = '\0';
+			return 0;
+		}
+		end = start > 0 ? start - 1 : 0;
+	}
+	return -1;
+}
+
+int
+decode_cgroup_unit(const char *text, size_t len, char *buf, size_t buflen)
+{
+	const char *line = text, *end = text + len, *nl, *path;
+	int pass;
+
+	if (buflen > 0)
+		buf[0] = '\0';
+	/* cgroup v2's "0::" first, then v1's name=systemd hierarchy. */
+	for (pass = 0; pass < 2; pass++) {
+		for (line = text; line < end; line = nl + 1) {
+			if ((nl = memchr(line, '\n', (size_t)(end - line))) ==
+			    NULL)
+				nl = end;
+			if (pass == 0 && (size_t)(nl - line) >= 3 &&
+			    memcmp(line, "0::", 3) == 0)
+				path = line + 3;
+			else if (pass == 1 && (path = memchr(line, ':',
+			    (size_t)(nl - line))) != NULL &&
+			    (size_t)(nl - path) > 16 &&
+			    memcmp(path, ":name=systemd:", 14) == 0)
+				path += 14;
+			else
+				continue;
+			if (unit_of_path(path, (size_t)(nl - path), buf,
+			    buflen) == 0)
+				return 0;
+		}
+	}
+	if (buflen > 0)
+		buf[0] = '\0';
+	return -1;
+}

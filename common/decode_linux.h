@@ -70,4 +70,13 @@ int	 decode_proc_stat(const char *text, size_t len, struct proc_info *out);
 int	 decode_proc_status_uids(const char *text, size_t len, uint32_t *ruid,
 	    uint32_t *euid, uint32_t *suid);
 
+/*
+ * /proc/PID/cgroup: the systemd unit the process runs in, i.e. the last
+ * path component ending in ".service" or ".scope" of its cgroup (v2 line
+ * "0::/...", else the name=systemd line). Fills buf (or "") and returns
+ * 0 if found, -1 if not.
+ */
+int	 decode_cgroup_unit(const char *text, size_t len, char *buf,
+	    size_t buflen);
+
 #endif

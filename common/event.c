@@ -36,6 +36,12 @@ event_type_name(int type)
 		return "bind";
 	case EV_UNBIND:
 		return "unbind";
+	case EV_VIOLATION:
+		return "violation";
+	case EV_REAP:
+		return "reap";
+	case EV_RESPAWN:
+		return "respawn";
 	}
 	return "unknown";
 }

@@ -13,7 +13,12 @@
 enum event_type {
 	EV_BIND = 1,		/* a (socket, owner) row appeared */
 	EV_UNBIND,		/* a row went away */
+	EV_VIOLATION,		/* a row breaks a rule (rule) */
+	EV_REAP,		/* a rule's action and its outcome */
+	EV_RESPAWN,		/* a rule stops acting on a respawning exe */
 };
+
+#define EVENT_TEXT_MAX	256
 
 /* An event owns a copy of its row (proc.exe is heap memory). */
 struct event {
@@ -23,6 +28,14 @@ struct event {
 	struct sock_info sock;
 	struct proc_info proc;	/* pid 0 when the socket has no owner */
 	uint8_t reason;		/* enum pd_reason when pid is 0 */
+	/* violation, reap, respawn: */
+	char rule[64];		/* the rule's name */
+	char action[16];	/* "log", "terminate", "kill" */
+	char outcome[EVENT_TEXT_MAX];	/* reap: "exited", "failed: ..." */
+	int dry_run;
+	int32_t parent_pid;	/* respawn: the parent process */
+	char parent_comm[64];
+	char unit[EVENT_TEXT_MAX];	/* respawn: systemd unit, if any */
 };
 
 /* Fills ev from a snapshot row (copies the process). 0 or -1. */

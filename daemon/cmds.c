@@ -15,12 +15,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "enforce.h"
 #include "kill.h"
+#include "killjob.h"
 #include "log.h"
 #include "portd.h"
-
-#define KILL_POLL_MS	50
-#define KILL_GRACE_MS	2000	/* after SIGKILL, wait this long for exit */
 
 enum cmd_access {
 	ACCESS_ANYONE,		/* read-only: anyone who can connect */
@@ -34,28 +33,6 @@ struct cmd_entry {
 	unsigned keys;		/* PK_* accepted */
 	void (*fn)(struct portd *, struct ctl_client *, struct request *);
 };
-
-/* A kill in progress: the reply is sent when it is decided. */
-struct kill_job {
-	struct kill_job *next;
-	struct portd *pd;
-	struct ctl_client *client;	/* NULL once the client is gone */
-	char id[64];
-	struct filter filter;
-	struct snapshot rows;
-	struct kill_plan plan;
-	int sig;			/* first signal */
-	int escalate;
-	int escalated;
-	int64_t deadline;		/* monotonic ms */
-	uv_timer_t timer;
-};
-
-static int64_t
-mono_ms(void)
-{
-	return (int64_t)(uv_hrtime() / 1000000);
-}
 
 static void
 reply_error(struct ctl_client *c, const char *id, int err, const char *msg)
@@ -236,6 +213,12 @@ cmd_watch(struct portd *pd, struct ctl_client *c, struct request *req)
 }
 
 static void
+cmd_rules(struct portd *pd, struct ctl_client *c, struct request *req)
+{
+	ctl_client_send(c, proto_reply_ok(req->id, enforce_rules_json(pd)));
+}
+
+static void
 cmd_reload(struct portd *pd, struct ctl_client *c, struct request *req)
 {
 	char err[2048];
@@ -254,232 +237,108 @@ cmd_reload(struct portd *pd, struct ctl_client *c, struct request *req)
 
 /* ---- kill ------------------------------------------------------------ */
 
+/* owner: the client (NULL if it left), arg: the request's id. */
 static void
-job_unlink(struct portd *pd, struct kill_job *job)
+kill_done(struct portd *pd, struct kill_job *job, void *owner, void *arg)
 {
-	struct kill_job **jp;
-
-	for (jp = &pd->jobs; *jp != NULL; jp = &(*jp)->next)
-		if (*jp == job) {
-			*jp = job->next;
-			break;
-		}
-}
-
-static void
-on_job_closed(uv_handle_t *h)
-{
-	struct kill_job *job = h->data;
-
-	kill_plan_free(&job->plan);
-	snapshot_clear(&job->rows);
-	free(job);
-}
-
-static void
-job_log_results(const struct kill_job *job, uid_t uid, pid_t pid)
-{
+	struct ctl_client *c = owner;
+	char *id = arg;
+	const struct kill_plan *kp = killjob_plan(job);
 	const struct kill_target *t;
+	char sig[32];
 	size_t i;
-
-	for (i = 0; i < job->plan.ntargets; i++) {
-		t = &job->plan.targets[i];
-		log_notice("kill for uid %u pid %d: pid %d (%s): %s%s%s%s%s",
-		    (unsigned)uid, (int)pid, (int)t->proc.pid, t->proc.comm,
-		    t->signalled ? kill_signal_name(t->signalled) : "",
-		    t->signalled ? ", " : "", kill_outcome_name(t->outcome),
-		    t->err[0] ? ": " : "", t->err);
-	}
-}
-
-/* Sends the reply (if the client is still there) and ends the job. */
-static void
-job_finish(struct kill_job *job, int dry_run)
-{
-	struct portd *pd = job->pd;
 	cJSON *o;
 
-	kill_plan_finish(&job->plan);
-	if (job->client != NULL) {
-		job_log_results(job, ctl_client_uid(job->client),
-		    ctl_client_pid(job->client));
-		o = proto_snapshot_json(&job->rows);
-		cJSON_AddItemToObject(o, "results", proto_kill_json(&job->plan));
-		cJSON_AddBoolToObject(o, "dry_run", dry_run);
-		ctl_client_send(job->client, proto_reply_ok(job->id, o));
-		ctl_client_release(job->client);
-	} else
-		job_log_results(job, (uid_t)-1, -1);
-	job_unlink(pd, job);
-	uv_timer_stop(&job->timer);
-	uv_close((uv_handle_t *)&job->timer, on_job_closed);
-	/* What the kill changed shows up as events right away. */
-	if (!pd->stopping)
-		portd_tick(pd);
-}
-
-static void
-on_job_timer(uv_timer_t *t)
-{
-	struct kill_job *job = t->data;
-	struct snapshot now;
-	char err[256];
-	size_t holding = 1;
-
-	snapshot_init(&now);
-	if (backend_sockets(job->pd->backend, &job->filter, &now, err,
-	    sizeof(err)) == 0)
-		holding = kill_plan_update(&job->plan, &now);
-	snapshot_clear(&now);
-	if (holding == 0) {
-		job_finish(job, 0);
-		return;
-	}
-	if (mono_ms() < job->deadline)
-		return;
-	if (job->escalate && !job->escalated &&
-	    kill_plan_signal(&job->plan, SIGKILL) > 0) {
-		job->escalated = 1;
-		job->deadline = mono_ms() + KILL_GRACE_MS;
-		return;
-	}
-	job_finish(job, 0);
-}
-
-/* Copies the live map's rows that f selects into out. */
-static int
-copy_rows(const struct snapshot *s, const struct filter *f,
-    struct snapshot *out)
-{
-	const struct proc_info *p;
-	size_t *idx, n, i;
-	int pi;
-
-	if ((idx = malloc((s->nrows + 1) * sizeof(*idx))) == NULL)
-		return -1;
-	n = select_rows(s, f, idx);
-	for (i = 0; i < n; i++) {
-		const struct listener *l = &s->rows[idx[i]];
-
-		pi = -1;
-		if ((p = snapshot_row_proc(s, l)) != NULL &&
-		    (pi = snapshot_find_proc(out, p->pid, p->start_time)) < 0 &&
-		    (pi = snapshot_add_proc(out, p)) < 0)
-			break;
-		if (snapshot_add_row(out, &l->sock, pi, l->reason) == NULL)
-			break;
-	}
-	free(idx);
-	if (i < n)
-		return -1;
-	snapshot_sort(out);
-	return 0;
-}
-
-/*
- * kill(2)'s rule for an unprivileged sender: its uid must match the
- * target's real or saved uid. portd runs as root, so it must apply the
- * rule itself.
- */
-static void
-authorize_targets(struct portd *pd, struct kill_plan *kp, uid_t uid,
-    pid_t pid)
-{
-	struct kill_target *t;
-	size_t i;
-
-	if (uid == 0)
-		return;
+	(void)pd;
 	for (i = 0; i < kp->ntargets; i++) {
 		t = &kp->targets[i];
-		if (t->outcome != KILL_PENDING)
-			continue;
-		if (uid != (uid_t)-1 && (t->proc.uid == (uint32_t)uid ||
-		    t->proc.suid == (uint32_t)uid))
-			continue;
-		t->outcome = KILL_DENIED;
-		snprintf(t->err, sizeof(t->err), "uid %u may not signal "
-		    "pid %d (uid %u)", (unsigned)uid, (int)t->proc.pid,
-		    (unsigned)t->proc.uid);
-		pd->denials++;
-		log_warnx("denied kill of pid %d (%s, uid %u) to uid %u pid %d",
-		    (int)t->proc.pid, t->proc.comm, (unsigned)t->proc.uid,
-		    (unsigned)uid, (int)pid);
+		log_notice("kill for uid %d pid %d: pid %d (%s): %s%s%s%s%s",
+		    c != NULL ? (int)ctl_client_uid(c) : -1,
+		    c != NULL ? (int)ctl_client_pid(c) : -1, (int)t->proc.pid,
+		    t->proc.comm, t->signalled ?
+		    kill_signal_text(t->signalled, sig, sizeof(sig)) : "",
+		    t->signalled ? ", " :
+		    "", kill_outcome_name(t->outcome), t->err[0] ? ": " : "",
+		    t->err);
 	}
+	if (c != NULL) {
+		o = proto_snapshot_json(killjob_rows(job));
+		cJSON_AddItemToObject(o, "results", proto_kill_json(kp));
+		cJSON_AddBoolToObject(o, "dry_run", killjob_dry_run(job));
+		ctl_client_send(c, proto_reply_ok(id, o));
+		ctl_client_release(c);
+	}
+	free(id);
 }
 
 static void
 cmd_kill(struct portd *pd, struct ctl_client *c, struct request *req)
 {
-	struct kill_job *job;
-	int32_t self = (int32_t)getpid();
+	struct killjob_params kp;
+	struct snapshot rows;
+	size_t *idx, n, i;
+	char *id = NULL;
+	int r = -1;
 
 	if (req->filter.nspecs == 0) {
 		reply_error(c, req->id, PE_BAD_REQUEST, "kill: missing key "
 		    "'ports'");
 		return;
 	}
-	if ((job = calloc(1, sizeof(*job))) == NULL) {
-		reply_error(c, req->id, PE_INTERNAL, "out of memory");
-		return;
-	}
-	job->pd = pd;
-	job->client = c;
-	job->filter = req->filter;
-	job->sig = req->sig ? req->sig : SIGTERM;
-	/* An explicit signal is the caller's choice: no escalation. */
-	job->escalate = req->escalate && req->sig == 0;
-	snprintf(job->id, sizeof(job->id), "%s", req->id);
-	snapshot_init(&job->rows);
-	uv_timer_init(pd->loop, &job->timer);
-	job->timer.data = job;
-	job->next = pd->jobs;
-	pd->jobs = job;
-	ctl_client_hold(c);
-
 	/* Owners afresh: a listener bound since the last tick is found, and
 	 * a stale row never leads to a signal (the backend checks the start
 	 * time again before signalling). */
 	portd_tick(pd);
-	if (copy_rows(&pd->cur, &job->filter, &job->rows) == -1 ||
-	    kill_plan_build(&job->plan, &job->rows, &self, 1) == -1) {
+	ctl_client_hold(c);
+	snapshot_init(&rows);
+	if ((idx = malloc((pd->cur.nrows + 1) * sizeof(*idx))) != NULL) {
+		n = select_rows(&pd->cur, &req->filter, idx);
+		for (i = 0; i < n; i++) {
+			const struct listener *l = &pd->cur.rows[idx[i]];
+			const struct proc_info *p = snapshot_row_proc(&pd->cur, l);
+			int pi = -1;
+
+			if (p != NULL && (pi = snapshot_find_proc(&rows, p->pid,
+			    p->start_time)) < 0 &&
+			    (pi = snapshot_add_proc(&rows, p)) < 0)
+				break;
+			if (snapshot_add_row(&rows, &l->sock, pi,
+			    l->reason) == NULL)
+				break;
+		}
+		free(idx);
+		if (i == n) {
+			memset(&kp, 0, sizeof(kp));
+			kp.sig = req->sig ? req->sig : SIGTERM;
+			/* An explicit signal is the caller's choice. */
+			kp.escalate = req->escalate && req->sig == 0;
+			kp.timeout_ms = (uint32_t)req->timeout_ms;
+			kp.dry_run = req->dry_run;
+			kp.uid = ctl_client_uid(c);
+			kp.pid = ctl_client_pid(c);
+			if ((id = strdup(req->id)) == NULL ||
+			    (r = killjob_start(pd, &rows, &req->filter, &kp,
+			    kill_done, c, id)) == -1)
+				free(id);
+		}
+	}
+	snapshot_clear(&rows);
+	if (r == -1) {
 		reply_error(c, req->id, PE_INTERNAL, "out of memory");
-		job->client = NULL;
 		ctl_client_release(c);
-		job_finish(job, 0);
-		return;
 	}
-	authorize_targets(pd, &job->plan, ctl_client_uid(c),
-	    ctl_client_pid(c));
-	if (req->dry_run) {
-		kill_plan_dry_run(&job->plan);
-		job_finish(job, 1);
-		return;
-	}
-	if (kill_plan_signal(&job->plan, job->sig) == 0) {
-		job_finish(job, 0);
-		return;
-	}
-	job->deadline = mono_ms() + req->timeout_ms;
-	uv_timer_start(&job->timer, on_job_timer, KILL_POLL_MS, KILL_POLL_MS);
 }
 
 void
 cmds_client_gone(struct portd *pd, struct ctl_client *c)
 {
-	struct kill_job *job;
-
-	/* The kill goes on; only its reply has nowhere to go. */
-	for (job = pd->jobs; job != NULL; job = job->next)
-		if (job->client == c)
-			job->client = NULL;
+	killjob_detach(pd, c);
 }
 
 void
 cmds_stop(struct portd *pd)
 {
-	while (pd->jobs != NULL)
-		job_finish(pd->jobs, 0);
+	killjob_stop_all(pd);
 }
 
 /* ---- the table and the dispatcher ------------------------------------ */
@@ -495,6 +354,7 @@ static const struct cmd_entry cmd_table[] = {
 	{ "watch", ACCESS_ANYONE, FILTER_KEYS, cmd_watch },
 	{ "events", ACCESS_ANYONE, FILTER_KEYS | PK_SINCE, cmd_events },
 	{ "status", ACCESS_ANYONE, 0, cmd_status },
+	{ "rules", ACCESS_ANYONE, 0, cmd_rules },
 	{ "reload", ACCESS_ROOT, 0, cmd_reload },
 };
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "log.h"
 #include "portd.h"
 
@@ -16,7 +17,30 @@ usage(FILE *fp)
 	fprintf(fp, "usage: portd [-fhV] [-c file] [-i ms] [-L level] "
 	    "[-S socket] [--resync ms]\n"
 	    "             [--history n] [--max-clients n] "
-	    "[--watch-buffer bytes] [--no-netlink]\n");
+	    "[--watch-buffer bytes] [--no-netlink]\n"
+	    "       portd --check-config [file]\n");
+}
+
+/*
+ * --check-config: parse the file, print "configuration OK" or every
+ * error, and do nothing else.
+ */
+static int
+check_config(const char *path)
+{
+	struct config cfg;
+	struct config_errors errs = { NULL, 0 };
+	size_t i;
+	int r;
+
+	r = config_load(path, &cfg, &errs);
+	if (r == 0)
+		printf("configuration OK\n");
+	for (i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.v[i]);
+	config_errors_free(&errs);
+	config_free(&cfg);
+	return r == 0 ? 0 : 1;
 }
 
 /* A whole number in [lo, hi]; prints the error and exits otherwise. */
@@ -36,7 +60,7 @@ number(const char *opt, const char *s, unsigned long lo, unsigned long hi)
 }
 
 enum { OPT_RESYNC = 256, OPT_HISTORY, OPT_MAXCLIENTS, OPT_WATCHBUF,
-    OPT_NONETLINK };
+    OPT_NONETLINK, OPT_CHECK };
 
 static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -51,6 +75,7 @@ static const struct option longopts[] = {
 	{ "max-clients", required_argument, NULL, OPT_MAXCLIENTS },
 	{ "watch-buffer", required_argument, NULL, OPT_WATCHBUF },
 	{ "no-netlink", no_argument, NULL, OPT_NONETLINK },
+	{ "check-config", no_argument, NULL, OPT_CHECK },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -58,7 +83,7 @@ int
 main(int argc, char *argv[])
 {
 	struct portd_opts o;
-	int ch, level;
+	int ch, level, check = 0;
 
 	portd_opts_default(&o);
 	while ((ch = getopt_long(argc, argv, "c:fhi:L:S:V", longopts,
@@ -77,6 +102,7 @@ main(int argc, char *argv[])
 		case 'i':
 			o.interval_ms = (uint32_t)number("--interval", optarg,
 			    PORTD_MIN_INTERVAL, 3600000);
+			o.set |= CONFIG_SET_INTERVAL;
 			break;
 		case 'L':
 			if ((level = log_level_parse(optarg)) == -1) {
@@ -86,9 +112,11 @@ main(int argc, char *argv[])
 				return 2;
 			}
 			o.log_level = level;
+			o.set |= CONFIG_SET_LOG_LEVEL;
 			break;
 		case 'S':
 			o.socket_path = optarg;
+			o.set |= CONFIG_SET_SOCKET;
 			break;
 		case 'V':
 			printf("portd %s\n", PORTD_VERSION);
@@ -96,25 +124,41 @@ main(int argc, char *argv[])
 		case OPT_RESYNC:
 			o.resync_ms = (uint32_t)number("--resync", optarg, 0,
 			    86400000);
+			o.set |= CONFIG_SET_RESYNC;
 			break;
 		case OPT_HISTORY:
 			o.history = number("--history", optarg, 1, 1000000);
+			o.set |= CONFIG_SET_HISTORY;
 			break;
 		case OPT_MAXCLIENTS:
 			o.max_clients = number("--max-clients", optarg, 1,
 			    1000000);
+			o.set |= CONFIG_SET_MAX_CLIENTS;
 			break;
 		case OPT_WATCHBUF:
 			o.watch_buffer = number("--watch-buffer", optarg, 1024,
 			    1UL << 30);
+			o.set |= CONFIG_SET_WATCH_BUFFER;
 			break;
 		case OPT_NONETLINK:
 			o.no_netlink = 1;
+			break;
+		case OPT_CHECK:
+			check = 1;
 			break;
 		default:
 			usage(stderr);
 			return 2;
 		}
+	}
+	if (check) {
+		if (optind + 1 < argc) {
+			usage(stderr);
+			return 2;
+		}
+		return check_config(optind < argc ? argv[optind] :
+		    o.config_path != NULL ? o.config_path :
+		    CONFIG_DEFAULT_PATH);
 	}
 	if (optind < argc) {
 		fprintf(stderr, "portd: unexpected argument: %s\n",

@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "diff.h"
+#include "enforce.h"
 #include "log.h"
+#include "notify.h"
 #include "portd.h"
 
 void
@@ -43,40 +45,72 @@ portd_now_ms(void)
 static void
 log_event(const struct event *ev)
 {
-	char addr[80];
+	char addr[80], owner[160];
 
 	sock_addr_text(&ev->sock, addr, sizeof(addr));
 	if (ev->proc.pid != 0)
-		log_info("%s %s %s%s%s:%u pid %d (%s) user %s", event_type_name(
-		    ev->type), pd_proto_name(ev->sock.proto),
-		    ev->sock.family == PD_INET6 ? "[" : "", addr,
-		    ev->sock.family == PD_INET6 ? "]" : "", ev->sock.port,
+		snprintf(owner, sizeof(owner), "pid %d (%s) user %s",
 		    (int)ev->proc.pid, ev->proc.comm, ev->proc.user);
 	else
-		log_info("%s %s %s%s%s:%u (%s)", event_type_name(ev->type),
+		snprintf(owner, sizeof(owner), "(%s)",
+		    pd_reason_text(ev->reason));
+	switch (ev->type) {
+	case EV_BIND:
+	case EV_UNBIND:
+		log_info("%s %s %s%s%s:%u %s", event_type_name(ev->type),
 		    pd_proto_name(ev->sock.proto),
 		    ev->sock.family == PD_INET6 ? "[" : "", addr,
 		    ev->sock.family == PD_INET6 ? "]" : "", ev->sock.port,
-		    pd_reason_text(ev->reason));
+		    owner);
+		break;
+	case EV_REAP:
+		log_notice("reap: rule '%s' %s%s port %u %s: %s", ev->rule,
+		    ev->action, ev->dry_run ? " (dry run)" : "", ev->sock.port,
+		    owner, ev->outcome);
+		break;
+	case EV_RESPAWN:
+		log_warnx("respawn: rule '%s' port %u %s: parent pid %d (%s)%s%s",
+		    ev->rule, ev->sock.port, owner, (int)ev->parent_pid,
+		    ev->parent_comm, ev->unit[0] ? ", unit " : "", ev->unit);
+		break;
+	default:
+		break;	/* violations are logged by the reaper */
+	}
+}
+
+void
+portd_emit(struct portd *pd, struct event *ev)
+{
+	ev->seq = ++pd->next_seq;
+	if (ev->time_ms == 0)
+		ev->time_ms = portd_now_ms();
+	pd->events++;
+	log_event(ev);
+	ctl_broadcast(pd, ev);
+	history_push(&pd->history, ev);		/* takes ev's contents */
 }
 
 struct emit_ctx {
 	struct portd *pd;
 	int64_t now;
+	struct snapshot binds;	/* this tick's binds, for the reaper */
 };
 
 static int
 emit_event(void *arg, struct event *ev)
 {
 	struct emit_ctx *ec = arg;
-	struct portd *pd = ec->pd;
+	int pi = -1;
 
-	ev->seq = ++pd->next_seq;
+	if (ev->type == EV_BIND && ec->pd->cfg.nrules > 0) {
+		if (ev->proc.pid != 0)
+			pi = snapshot_add_proc(&ec->binds, &ev->proc);
+		if (snapshot_add_row(&ec->binds, &ev->sock, pi,
+		    ev->reason) == NULL)
+			ec->pd->errors++;
+	}
 	ev->time_ms = ec->now;
-	pd->events++;
-	log_event(ev);
-	ctl_broadcast(pd, ev);
-	history_push(&pd->history, ev);		/* takes ev's contents */
+	portd_emit(ec->pd, ev);
 	return 0;
 }
 
@@ -84,12 +118,16 @@ int
 portd_tick(struct portd *pd)
 {
 	struct snapshot next;
-	struct emit_ctx ec = { pd, 0 };
+	struct emit_ctx ec;
 	char err[256];
 	uint64_t t0;
 	double ms;
+	size_t i;
 
 	snapshot_init(&next);
+	ec.pd = pd;
+	ec.now = 0;
+	snapshot_init(&ec.binds);
 	t0 = uv_hrtime();
 	if (backend_snapshot(pd->backend, NULL, &next, err, sizeof(err)) ==
 	    -1) {
@@ -108,25 +146,149 @@ portd_tick(struct portd *pd)
 	}
 	snapshot_clear(&pd->cur);
 	pd->cur = next;
+	/* Judged after the live map moved on: acting may take another
+	 * snapshot (which is why the binds are a copy). */
+	for (i = 0; i < ec.binds.nrows; i++)
+		enforce_row(pd, &ec.binds.rows[i].sock,
+		    snapshot_row_proc(&ec.binds, &ec.binds.rows[i]));
+	snapshot_clear(&ec.binds);
 	return 0;
+}
+
+/* systemd's STATUS= line: listeners, rules, last snapshot. */
+static void
+notify_status(struct portd *pd, const char *state)
+{
+	char msg[256], when[40];
+
+	proto_time_text(pd->last_snap_at, when, sizeof(when));
+	snprintf(msg, sizeof(msg), "%sSTATUS=%zu listeners, %zu rules, last "
+	    "snapshot %s (%.1f ms)", state, pd->cur.nrows, portd_nrules(pd),
+	    when, pd->last_snap_ms);
+	notify_send(msg);
 }
 
 static void
 on_tick(uv_timer_t *t)
 {
-	portd_tick(t->data);
+	struct portd *pd = t->data;
+
+	portd_tick(pd);
+	/* A status line every 10 s is plenty for systemctl status. */
+	if (pd->snapshots % (10000 / pd->opts.interval_ms + 1) == 0)
+		notify_status(pd, "");
+}
+
+static void
+on_watchdog(uv_timer_t *t)
+{
+	(void)t;
+	notify_send("WATCHDOG=1");
+}
+
+size_t
+portd_nrules(const struct portd *pd)
+{
+	return pd->cfg.nrules;
+}
+
+/*
+ * The settings in force: the command line wins, then the file, then the
+ * built-in default. Applied at start and after every reload.
+ */
+static void
+apply_settings(struct portd *pd, int starting)
+{
+	const struct config *c = &pd->cfg;
+	struct portd_opts *o = &pd->opts, def;
+	unsigned from_file = c->set & ~pd->cli.set;
+	uint32_t old_interval = o->interval_ms;
+
+	portd_opts_default(&def);
+#define PICK(bit, field, cfield)					\
+	o->field = (pd->cli.set & (bit)) ? pd->cli.field :		\
+	    (from_file & (bit)) ? c->cfield : def.field
+	PICK(CONFIG_SET_INTERVAL, interval_ms, interval_ms);
+	PICK(CONFIG_SET_RESYNC, resync_ms, resync_ms);
+	PICK(CONFIG_SET_MAX_CLIENTS, max_clients, max_clients);
+	PICK(CONFIG_SET_WATCH_BUFFER, watch_buffer, watch_buffer);
+	PICK(CONFIG_SET_LOG_LEVEL, log_level, log_level);
+#undef PICK
+	if (starting) {
+		/* Fixed for the daemon's life: the socket and the ring. */
+		if (!(pd->cli.set & CONFIG_SET_SOCKET) &&
+		    (from_file & CONFIG_SET_SOCKET)) {
+			if (c->socket_path != NULL)
+				o->socket_path = c->socket_path;
+			o->socket_mode = c->socket_mode;
+		}
+		o->history = (pd->cli.set & CONFIG_SET_HISTORY) ?
+		    pd->cli.history : (from_file & CONFIG_SET_HISTORY) ?
+		    c->history : def.history;
+	} else if ((from_file & CONFIG_SET_SOCKET) &&
+	    c->socket_path != NULL && strcmp(c->socket_path,
+	    o->socket_path) != 0)
+		log_warnx("reload: socket.path changes at the next start");
+	log_set_level(o->log_level);
+	if (pd->backend != NULL)
+		backend_set_resync(pd->backend, o->interval_ms, o->resync_ms);
+	if (!starting && o->interval_ms != old_interval &&
+	    uv_is_active((uv_handle_t *)&pd->tick))
+		uv_timer_start(&pd->tick, on_tick, o->interval_ms,
+		    o->interval_ms);
+}
+
+/* Reads the file named on the command line, or the default one if it
+ * exists (none: built-in defaults, no rules). */
+static int
+load_config(struct portd *pd, struct config *out, char *err, size_t errlen)
+{
+	struct config_errors errs = { NULL, 0 };
+	const char *path = pd->cli.config_path;
+	size_t i, n = 0;
+
+	config_init(out);
+	if (path == NULL) {
+		if (access(CONFIG_DEFAULT_PATH, F_OK) == -1)
+			return 0;
+		path = CONFIG_DEFAULT_PATH;
+	}
+	if (config_load(path, out, &errs) == 0)
+		return 0;
+	for (i = 0; i < errs.n; i++) {
+		log_warnx("%s", errs.v[i]);
+		if (n < errlen)
+			n += (size_t)snprintf(err + n, errlen - n, "%s%s",
+			    i ? "\n" : "", errs.v[i]);
+	}
+	config_errors_free(&errs);
+	return -1;
 }
 
 int
 portd_reload(struct portd *pd, char *err, size_t errlen)
 {
+	struct config next;
+
 	pd->reloads++;
-	/* The configuration file arrives with the rules; until then a
-	 * reload only re-reads what it can: nothing but the log level. */
-	(void)err;
-	(void)errlen;
-	log_notice("reload: no configuration file to read; settings "
-	    "unchanged");
+	notify_send("RELOADING=1");
+	/* Parsed completely before anything changes: a broken file keeps
+	 * the running rules. History, watchers and caches stay. */
+	if (load_config(pd, &next, err, errlen) == -1) {
+		pd->errors++;
+		log_warnx("reload failed: keeping the running configuration");
+		notify_status(pd, "READY=1\n");
+		return -1;
+	}
+	config_free(&pd->cfg);
+	pd->cfg = next;
+	apply_settings(pd, 0);
+	if (enforce_config_changed(pd) == -1)
+		log_warnx("reload: out of memory for rule counters");
+	log_notice("reloaded: %zu rules", pd->cfg.nrules);
+	notify_status(pd, "READY=1\n");
+	/* Listeners already present are judged by the new rules. */
+	enforce_all(pd);
 	return 0;
 }
 
@@ -160,9 +322,12 @@ portd_stop(struct portd *pd)
 	if (pd->stopping)
 		return;
 	pd->stopping = 1;
+	notify_send("STOPPING=1");
 	cmds_stop(pd);
 	ctl_close(pd);
 	uv_timer_stop(&pd->tick);
+	uv_timer_stop(&pd->watchdog);
+	uv_close((uv_handle_t *)&pd->watchdog, NULL);
 	uv_signal_stop(&pd->sig_term);
 	uv_signal_stop(&pd->sig_int);
 	uv_signal_stop(&pd->sig_hup);
@@ -197,23 +362,35 @@ portd_run(const struct portd_opts *opts)
 {
 	struct portd pd;
 	char err[512];
+	uint64_t wd;
 	int flags = 0;
 
 	memset(&pd, 0, sizeof(pd));
 	pd.opts = *opts;
+	pd.cli = *opts;
 	pd.exit_code = 0;
+	if (load_config(&pd, &pd.cfg, err, sizeof(err)) == -1) {
+		log_warnx("not starting: the configuration has errors");
+		return 1;
+	}
+	apply_settings(&pd, 1);
+	opts = &pd.opts;
 	pd.started_ms = portd_now_ms();
 	pd.started_ns = uv_hrtime();
 	snapshot_init(&pd.cur);
 	signal(SIGPIPE, SIG_IGN);
+	notify_init();
 	raise_nofile(opts->max_clients);
-	if (history_init(&pd.history, opts->history) == -1)
+	if (history_init(&pd.history, opts->history) == -1 ||
+	    enforce_init(&pd) == -1)
 		fatalx("out of memory");
 	if (opts->no_netlink)
 		flags |= BACKEND_NO_NETLINK;
 	if ((pd.backend = backend_new(flags, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		history_free(&pd.history);
+		enforce_free(&pd);
+		config_free(&pd.cfg);
 		return 1;
 	}
 	backend_set_resync(pd.backend, opts->interval_ms, opts->resync_ms);
@@ -233,6 +410,8 @@ portd_run(const struct portd_opts *opts)
 		backend_free(pd.backend);
 		snapshot_clear(&pd.cur);
 		history_free(&pd.history);
+		enforce_free(&pd);
+		config_free(&pd.cfg);
 		return 1;
 	}
 	uv_timer_init(pd.loop, &pd.tick);
@@ -246,10 +425,18 @@ portd_run(const struct portd_opts *opts)
 	uv_signal_start(&pd.sig_term, on_signal, SIGTERM);
 	uv_signal_start(&pd.sig_int, on_signal, SIGINT);
 	uv_signal_start(&pd.sig_hup, on_signal, SIGHUP);
+	uv_timer_init(pd.loop, &pd.watchdog);
+	if ((wd = notify_watchdog_usec()) > 0)
+		uv_timer_start(&pd.watchdog, on_watchdog, wd / 2000 + 1,
+		    wd / 2000 + 1);
 	log_notice("portd %s started: pid %d, %zu listeners, socket %s, "
 	    "interval %u ms, source %s", PORTD_VERSION, (int)getpid(),
 	    pd.cur.nrows, opts->socket_path, opts->interval_ms,
 	    backend_source(pd.backend));
+	/* The control socket answers and the first snapshot is taken. */
+	notify_status(&pd, "READY=1\n");
+	/* Squatters already present are judged like new ones. */
+	enforce_all(&pd);
 
 	uv_run(pd.loop, UV_RUN_DEFAULT);
 
@@ -261,6 +448,8 @@ portd_run(const struct portd_opts *opts)
 	backend_free(pd.backend);
 	snapshot_clear(&pd.cur);
 	history_free(&pd.history);
+	enforce_free(&pd);
+	config_free(&pd.cfg);
 	log_notice("stopped");
 	return pd.exit_code;
 }

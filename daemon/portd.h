@@ -16,6 +16,7 @@
 #include <uv.h>
 
 #include "backend.h"
+#include "config.h"
 #include "event.h"
 #include "proto.h"
 #include "snapshot.h"
@@ -33,16 +34,22 @@ struct portd_opts {
 	unsigned socket_mode;
 	int log_level;
 	int no_netlink;			/* force /proc/net (tests) */
+	unsigned set;			/* CONFIG_SET_*: given on the command
+					 * line, so the file does not change it */
 };
 
 void	portd_opts_default(struct portd_opts *);
 
 struct ctl;
 struct kill_job;
+struct enforce;
 
 struct portd {
 	uv_loop_t *loop;
-	struct portd_opts opts;
+	struct portd_opts opts;		/* in force: command line > file > default */
+	struct portd_opts cli;		/* as given on the command line */
+	struct config cfg;		/* the file's settings and rules */
+	struct enforce *enforce;
 	struct backend *backend;
 	struct snapshot cur;		/* the live owner map */
 	struct history history;
@@ -50,6 +57,7 @@ struct portd {
 	struct ctl *ctl;
 	struct kill_job *jobs;		/* kills in progress */
 	uv_timer_t tick;
+	uv_timer_t watchdog;
 	uv_signal_t sig_term, sig_int, sig_hup;
 	int stopping;
 	int exit_code;
@@ -77,8 +85,17 @@ int	portd_run(const struct portd_opts *);
  */
 int	portd_tick(struct portd *);
 
+/*
+ * Assigns ev the next sequence number and the time, logs it, sends it to
+ * watchers and keeps it in the history (ev's contents move there).
+ */
+void	portd_emit(struct portd *, struct event *ev);
+
 /* Re-reads the configuration; 0, or -1 with err (nothing changed). */
 int	portd_reload(struct portd *, char *err, size_t errlen);
+
+/* Rules in force (for status lines). */
+size_t	portd_nrules(const struct portd *);
 
 /* Stops the loop: closes clients and the socket. */
 void	portd_stop(struct portd *);

@@ -362,6 +362,117 @@ START_TEST(test_incremental)
 }
 END_TEST
 
+/* Sends fd over a Unix socket (SCM_RIGHTS). */
+static void
+send_fd(int via, int fd)
+{
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *cm;
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	char byte = 'x';
+
+	memset(&msg, 0, sizeof(msg));
+	memset(&u, 0, sizeof(u));
+	iov.iov_base = &byte;
+	iov.iov_len = 1;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = u.buf;
+	msg.msg_controllen = sizeof(u.buf);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	ck_assert_int_eq(sendmsg(via, &msg, 0), 1);
+}
+
+/* The child: receive one fd, say so, wait to be killed. */
+static void
+recv_fd_and_wait(int via)
+{
+	struct msghdr msg;
+	struct iovec iov;
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	char byte;
+
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = &byte;
+	iov.iov_len = 1;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = u.buf;
+	msg.msg_controllen = sizeof(u.buf);
+	if (recvmsg(via, &msg, 0) != 1)
+		_exit(1);
+	if (write(via, "k", 1) != 1)
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+/*
+ * A socket handed from one known process to another (SCM_RIGHTS) changes
+ * owner without any new process or new socket: only the background
+ * resync notices. With resync off the cache keeps the old owner.
+ */
+START_TEST(test_resync_handover)
+{
+	struct backend *b;
+	struct snapshot s;
+	uint16_t port;
+	uint64_t inode;
+	int32_t pids[4];
+	int sv[2], fd, status, resync;
+	pid_t kid;
+	char err[256], ack;
+
+	for (resync = 0; resync <= 1; resync++) {
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		if ((kid = fork()) == 0) {
+			close(sv[0]);
+			recv_fd_and_wait(sv[1]);
+		}
+		ck_assert_int_gt(kid, 0);
+		close(sv[1]);
+		b = backend_new(0, err, sizeof(err));
+		ck_assert_ptr_nonnull(b);
+		/* interval == resync: every process is rescanned each
+		 * snapshot; 0 turns the resync off. */
+		backend_set_resync(b, 1000, resync ? 1000 : 0);
+		snapshot_init(&s);
+		take(b, NULL, &s);		/* both processes are known */
+		fd = bound_socket(SOCK_STREAM, AF_INET, &port, &inode);
+		take(b, NULL, &s);
+		ck_assert_uint_eq(rows_for(&s, inode, pids, 4), 1);
+		ck_assert_int_eq(pids[0], getpid());
+
+		send_fd(sv[0], fd);
+		ck_assert_int_eq(read(sv[0], &ack, 1), 1);
+		close(fd);			/* only the child holds it now */
+		take(b, NULL, &s);
+		ck_assert_uint_eq(rows_for(&s, inode, pids, 4), 1);
+		if (resync)
+			ck_assert_int_eq(pids[0], kid);
+		else
+			ck_assert_int_eq(pids[0], getpid());	/* stale */
+
+		kill(kid, SIGKILL);
+		ck_assert_int_eq(waitpid(kid, &status, 0), kid);
+		close(sv[0]);
+		snapshot_clear(&s);
+		backend_free(b);
+	}
+}
+END_TEST
+
 static Suite *
 backend_suite(void)
 {
@@ -374,6 +485,7 @@ backend_suite(void)
 	tcase_add_test(tc, test_filter_ranges);
 	tcase_add_test(tc, test_only_listeners);
 	tcase_add_test(tc, test_incremental);
+	tcase_add_test(tc, test_resync_handover);
 	suite_add_tcase(s, tc);
 	return s;
 }

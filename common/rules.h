@@ -1,0 +1,40 @@
+/*
+ * rules.h - which reserved-port rule a listener falls under and whether
+ * its owner is allowed there. Pure: the config and the row in, a verdict
+ * out; the daemon's reaper (daemon/enforce.c) acts on it.
+ *
+ * The first enabled rule, in file order, whose ports include the socket's
+ * port and protocol decides. Rules name no address family, so an IPv4,
+ * an IPv6 and a dual-stack [::] socket on a reserved port all match.
+ */
+#ifndef PORTD_RULES_H
+#define PORTD_RULES_H
+
+#include "config.h"
+#include "snapshot.h"
+
+enum rule_verdict {
+	VERDICT_NONE = 0,	/* no rule reserves this port */
+	VERDICT_ALLOWED,	/* the owner is allowed there */
+	VERDICT_PROTECTED,	/* never acted on: pid 1, kernel, portd, protect */
+	VERDICT_UNKNOWN,	/* reserved, but the owner cannot be seen */
+	VERDICT_VIOLATION,	/* act per the rule */
+};
+
+/* The deciding rule for this socket, or NULL. */
+const struct rule *rules_find(const struct config *, const struct sock_info *);
+/*
+ * Whether p may hold the rule's ports: its user name matches a users glob,
+ * its uid is listed, its command matches a commands glob, or its exe
+ * matches an exes glob ('*' does not cross '/' there).
+ */
+int	 rules_allows(const struct rule *, const struct proc_info *p);
+/* pid <= 2, kernel threads (ppid 2), self, protect.commands/users. */
+int	 rules_protected(const struct config *, const struct proc_info *p,
+	    int32_t self);
+/* The verdict for a row (p NULL: no visible owner); *rule gets the rule. */
+int	 rules_evaluate(const struct config *, const struct sock_info *,
+	    const struct proc_info *p, int32_t self, const struct rule **rule);
+const char *rules_verdict_name(int);
+
+#endif

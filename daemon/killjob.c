@@ -1,0 +1,230 @@
+/*
+ * killjob.c - kills in progress (see killjob.h).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "killjob.h"
+#include "log.h"
+#include "portd.h"
+
+#define KILL_POLL_MS	50
+#define KILL_GRACE_MS	2000	/* after SIGKILL, wait this long for exit */
+
+struct kill_job {
+	struct kill_job *next;
+	struct portd *pd;
+	killjob_done_fn done;
+	void *owner;
+	void *arg;
+	struct filter filter;
+	struct snapshot rows;
+	struct kill_plan plan;
+	int escalate;
+	int escalated;
+	int dry_run;
+	int64_t deadline;		/* monotonic ms */
+	uv_timer_t timer;
+};
+
+static int64_t
+mono_ms(void)
+{
+	return (int64_t)(uv_hrtime() / 1000000);
+}
+
+const struct kill_plan *
+killjob_plan(const struct kill_job *job)
+{
+	return &job->plan;
+}
+
+const struct snapshot *
+killjob_rows(const struct kill_job *job)
+{
+	return &job->rows;
+}
+
+int
+killjob_dry_run(const struct kill_job *job)
+{
+	return job->dry_run;
+}
+
+static void
+on_job_closed(uv_handle_t *h)
+{
+	struct kill_job *job = h->data;
+
+	kill_plan_free(&job->plan);
+	snapshot_clear(&job->rows);
+	free(job);
+}
+
+static void
+job_finish(struct kill_job *job)
+{
+	struct portd *pd = job->pd;
+	struct kill_job **jp;
+
+	kill_plan_finish(&job->plan);
+	for (jp = &pd->jobs; *jp != NULL; jp = &(*jp)->next)
+		if (*jp == job) {
+			*jp = job->next;
+			break;
+		}
+	job->done(pd, job, job->owner, job->arg);
+	uv_timer_stop(&job->timer);
+	uv_close((uv_handle_t *)&job->timer, on_job_closed);
+	/* What the kill changed shows up as events right away. */
+	if (!pd->stopping && !job->dry_run)
+		portd_tick(pd);
+}
+
+static void
+on_job_timer(uv_timer_t *t)
+{
+	struct kill_job *job = t->data;
+	struct snapshot now;
+	char err[256];
+	size_t holding = 1;
+
+	snapshot_init(&now);
+	if (backend_sockets(job->pd->backend, &job->filter, &now, err,
+	    sizeof(err)) == 0)
+		holding = kill_plan_update(&job->plan, &now);
+	else
+		log_warnx("kill: %s", err);
+	snapshot_clear(&now);
+	if (holding == 0) {
+		job_finish(job);
+		return;
+	}
+	if (mono_ms() < job->deadline)
+		return;
+	if (job->escalate && !job->escalated &&
+	    kill_plan_signal(&job->plan, SIGKILL) > 0) {
+		job->escalated = 1;
+		job->deadline = mono_ms() + KILL_GRACE_MS;
+		return;
+	}
+	job_finish(job);
+}
+
+/* Copies the rows into out, processes once each. */
+static int
+copy_rows(const struct snapshot *s, struct snapshot *out)
+{
+	const struct proc_info *p;
+	size_t i;
+	int pi;
+
+	for (i = 0; i < s->nrows; i++) {
+		pi = -1;
+		if ((p = snapshot_row_proc(s, &s->rows[i])) != NULL &&
+		    (pi = snapshot_find_proc(out, p->pid, p->start_time)) < 0 &&
+		    (pi = snapshot_add_proc(out, p)) < 0)
+			return -1;
+		if (snapshot_add_row(out, &s->rows[i].sock, pi,
+		    s->rows[i].reason) == NULL)
+			return -1;
+	}
+	snapshot_sort(out);
+	return 0;
+}
+
+/*
+ * kill(2)'s rule for an unprivileged sender: its uid must match the
+ * target's real or saved uid. portd runs as root, so it applies the rule
+ * itself before anything is signalled.
+ */
+static void
+authorize(struct portd *pd, struct kill_plan *kp, uid_t uid, pid_t pid)
+{
+	struct kill_target *t;
+	size_t i;
+
+	if (uid == 0)
+		return;
+	for (i = 0; i < kp->ntargets; i++) {
+		t = &kp->targets[i];
+		if (t->outcome != KILL_PENDING)
+			continue;
+		if (uid != (uid_t)-1 && (t->proc.uid == (uint32_t)uid ||
+		    t->proc.suid == (uint32_t)uid))
+			continue;
+		t->outcome = KILL_DENIED;
+		snprintf(t->err, sizeof(t->err), "uid %u may not signal "
+		    "pid %d (uid %u)", (unsigned)uid, (int)t->proc.pid,
+		    (unsigned)t->proc.uid);
+		pd->denials++;
+		log_warnx("denied kill of pid %d (%s, uid %u) to uid %u pid %d",
+		    (int)t->proc.pid, t->proc.comm, (unsigned)t->proc.uid,
+		    (unsigned)uid, (int)pid);
+	}
+}
+
+int
+killjob_start(struct portd *pd, const struct snapshot *rows,
+    const struct filter *f, const struct killjob_params *kp,
+    killjob_done_fn done, void *owner, void *arg)
+{
+	struct kill_job *job;
+	int32_t self = (int32_t)getpid();
+
+	if ((job = calloc(1, sizeof(*job))) == NULL)
+		return -1;
+	job->pd = pd;
+	job->done = done;
+	job->owner = owner;
+	job->arg = arg;
+	job->filter = *f;
+	job->escalate = kp->escalate;
+	job->dry_run = kp->dry_run;
+	snapshot_init(&job->rows);
+	if (copy_rows(rows, &job->rows) == -1 ||
+	    kill_plan_build(&job->plan, &job->rows, &self, 1) == -1) {
+		kill_plan_free(&job->plan);
+		snapshot_clear(&job->rows);
+		free(job);
+		return -1;
+	}
+	uv_timer_init(pd->loop, &job->timer);
+	job->timer.data = job;
+	job->next = pd->jobs;
+	pd->jobs = job;
+	authorize(pd, &job->plan, kp->uid, kp->pid);
+	if (kp->dry_run) {
+		kill_plan_dry_run(&job->plan);
+		job_finish(job);
+		return 0;
+	}
+	if (kill_plan_signal(&job->plan, kp->sig) == 0) {
+		job_finish(job);
+		return 0;
+	}
+	job->deadline = mono_ms() + kp->timeout_ms;
+	uv_timer_start(&job->timer, on_job_timer, KILL_POLL_MS, KILL_POLL_MS);
+	return 0;
+}
+
+void
+killjob_detach(struct portd *pd, void *owner)
+{
+	struct kill_job *job;
+
+	/* The kill goes on; only its report has nowhere to go. */
+	for (job = pd->jobs; job != NULL; job = job->next)
+		if (job->owner == owner)
+			job->owner = NULL;
+}
+
+void
+killjob_stop_all(struct portd *pd)
+{
+	while (pd->jobs != NULL)
+		job_finish(pd->jobs);
+}

@@ -1,0 +1,53 @@
+/*
+ * killjob.h - a kill in progress inside portd: build the plan from rows,
+ * keep what the requester may not signal out of it, signal, poll the
+ * socket table every 50 ms until every target released the port, escalate
+ * to SIGKILL after the timeout, then report through a callback. The kill
+ * command (cmds.c) and the reaper (enforce.c) both run kills this way, so
+ * there is one path that signals.
+ */
+#ifndef PORTD_KILLJOB_H
+#define PORTD_KILLJOB_H
+
+#include <sys/types.h>
+
+#include "kill.h"
+#include "portspec.h"
+#include "snapshot.h"
+
+struct portd;
+struct kill_job;
+
+/*
+ * Called exactly once per started job, when its outcome is decided. owner
+ * is NULL when it was detached meanwhile; arg is the caller's to free.
+ */
+typedef void (*killjob_done_fn)(struct portd *, struct kill_job *,
+	    void *owner, void *arg);
+
+struct killjob_params {
+	int sig;		/* first signal */
+	int escalate;		/* SIGKILL what still holds after timeout */
+	uint32_t timeout_ms;
+	int dry_run;
+	uid_t uid;		/* requester; 0: root (or portd itself) */
+	pid_t pid;
+};
+
+/*
+ * Starts a job on a copy of rows (the sockets f selects). done may run
+ * before this returns (nothing to wait for). Returns 0, or -1 on
+ * allocation failure (done is not called).
+ */
+int	 killjob_start(struct portd *, const struct snapshot *rows,
+	    const struct filter *f, const struct killjob_params *,
+	    killjob_done_fn done, void *owner, void *arg);
+const struct kill_plan *killjob_plan(const struct kill_job *);
+const struct snapshot *killjob_rows(const struct kill_job *);
+int	 killjob_dry_run(const struct kill_job *);
+/* Jobs started by owner report to a NULL owner (it is going away). */
+void	 killjob_detach(struct portd *, void *owner);
+/* Decides every job now (shutdown). */
+void	 killjob_stop_all(struct portd *);
+
+#endif
