@@ -4,13 +4,18 @@
  *
  * Limits, each an explicit error: a request line over 64 KiB gets
  * line_too_long and the connection is closed; a connection beyond
- * max_clients gets too_many_clients and is closed; a watcher whose queued
- * output passes watch_buffer gets "lagged" and is dropped, so one slow
- * reader never grows the daemon's memory.
+ * max_clients gets too_many_clients and is closed; a watcher that still
+ * has more than watch_buffer bytes unread when the next snapshot comes (it
+ * had a whole interval to read) gets "lagged" and is dropped, and so is
+ * one whose unread output passes 8 times that at any moment, so one slow
+ * reader never grows the daemon's memory while a burst larger than the
+ * cap does not drop a reader that keeps up.
  *
- * Output is queued per client and handed to libuv one write at a time, so
- * a lagging client's queue can be discarded (what libuv already holds
- * cannot be taken back).
+ * Output is queued per client. What the socket takes at once is written at
+ * once (uv_try_write); only what it refuses waits, handed to libuv one
+ * write at a time, so "queued" counts exactly what the client has not
+ * read yet and a lagging client's queue can be discarded (what libuv
+ * already holds cannot be taken back).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -31,10 +36,12 @@
 #define READ_CHUNK	(64 * 1024)
 #define WRITE_BATCH	64
 #define LAG_GRACE_MS	5000
+#define LAG_HARD_FACTOR	8
 
 struct outbuf {
 	struct outbuf *next;
 	size_t len;
+	size_t off;		/* bytes of it already written */
 	char data[];
 };
 
@@ -108,7 +115,7 @@ on_write(uv_write_t *req, int status)
 	size_t i;
 
 	for (i = 0; i < c->ninflight; i++) {
-		c->queued -= c->inflight[i]->len;
+		c->queued -= c->inflight[i]->len - c->inflight[i]->off;
 		free(c->inflight[i]);
 	}
 	c->ninflight = 0;
@@ -132,17 +139,39 @@ client_flush(struct ctl_client *c)
 
 	if (c->writing || uv_is_closing((uv_handle_t *)&c->pipe))
 		return;
+	/* Whatever the socket takes now. */
+	while ((b = c->qhead) != NULL) {
+		bufs[0] = uv_buf_init(b->data + b->off,
+		    (unsigned)(b->len - b->off));
+		r = uv_try_write((uv_stream_t *)&c->pipe, bufs, 1);
+		if (r == UV_EAGAIN)
+			break;
+		if (r < 0) {
+			client_close(c);	/* the peer is gone */
+			return;
+		}
+		b->off += (size_t)r;
+		c->queued -= (size_t)r;
+		if (b->off < b->len)
+			break;			/* the socket is full */
+		c->qhead = b->next;
+		if (c->qhead == NULL)
+			c->qtail = NULL;
+		free(b);
+	}
 	if (c->qhead == NULL) {
 		if (c->closing && c->pending == 0)
 			client_close(c);
 		return;
 	}
+	/* The rest waits until the client reads. */
 	while (n < WRITE_BATCH && (b = c->qhead) != NULL) {
 		c->qhead = b->next;
 		if (c->qhead == NULL)
 			c->qtail = NULL;
 		c->inflight[n] = b;
-		bufs[n] = uv_buf_init(b->data, (unsigned)b->len);
+		bufs[n] = uv_buf_init(b->data + b->off,
+		    (unsigned)(b->len - b->off));
 		n++;
 	}
 	c->ninflight = n;
@@ -152,7 +181,8 @@ client_flush(struct ctl_client *c)
 	    (unsigned)n, on_write)) != 0) {
 		c->writing = 0;
 		for (; n > 0; n--) {
-			c->queued -= c->inflight[n - 1]->len;
+			c->queued -= c->inflight[n - 1]->len -
+			    c->inflight[n - 1]->off;
 			free(c->inflight[n - 1]);
 		}
 		c->ninflight = 0;
@@ -182,6 +212,7 @@ queue_line(struct ctl_client *c, const char *line, size_t len)
 	}
 	b->next = NULL;
 	b->len = len;
+	b->off = 0;
 	memcpy(b->data, line, len);
 	if (c->qtail != NULL)
 		c->qtail->next = b;
@@ -200,12 +231,14 @@ client_lagged(struct ctl_client *c)
 
 	for (b = c->qhead; b != NULL; b = next) {
 		next = b->next;
-		c->queued -= b->len;
+		c->queued -= b->len - b->off;
 		free(b);
 	}
 	c->qhead = c->qtail = NULL;
 	log_warnx("watcher pid %d uid %u: more than %zu bytes unread: "
 	    "dropped (lagged)", (int)c->pid, (unsigned)c->uid,
+	    c->queued > LAG_HARD_FACTOR * c->pd->opts.watch_buffer ?
+	    LAG_HARD_FACTOR * c->pd->opts.watch_buffer :
 	    c->pd->opts.watch_buffer);
 	line = proto_reply_error(c->watch_id, PE_LAGGED, "subscriber too "
 	    "slow: events were dropped; reconnect and use 'events' to catch "
@@ -269,6 +302,21 @@ ctl_client_watch(struct ctl_client *c, const struct filter *f,
 }
 
 void
+ctl_check_lag(struct portd *pd)
+{
+	struct ctl_client *c, *next;
+
+	if (pd->ctl == NULL || pd->ctl->nwatchers == 0)
+		return;
+	for (c = pd->ctl->clients; c != NULL; c = next) {
+		next = c->next;
+		if (c->watching && !c->closing &&
+		    c->queued > pd->opts.watch_buffer)
+			client_lagged(c);
+	}
+}
+
+void
 ctl_broadcast(struct portd *pd, const struct event *ev)
 {
 	struct ctl_client *c, *next;
@@ -297,7 +345,7 @@ ctl_broadcast(struct portd *pd, const struct event *ev)
 		snprintf(line, n, "{\"id\":%s,\"event\":%s}\n", c->watch_id,
 		    body);
 		ctl_client_send(c, line);
-		if (c->queued > pd->opts.watch_buffer)
+		if (c->queued > LAG_HARD_FACTOR * pd->opts.watch_buffer)
 			client_lagged(c);
 	}
 	if (body != NULL)
@@ -529,6 +577,88 @@ probe_stale(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Socket activation (sd_listen_fds(3)): systemd passes the listening
+ * socket as fd 3 (SD_LISTEN_FDS_START) with LISTEN_FDS=1 and LISTEN_PID
+ * set to our pid. The variables are unset whatever they say, so a child
+ * never mistakes them for its own. Returns the fd, -1 when portd was not
+ * socket-activated, or -2 with err set when fd 3 is not a listening
+ * AF_UNIX stream socket.
+ */
+#define LISTEN_FDS_START	3
+
+static int
+activation_fd(char *path, size_t pathlen, char *err, size_t errlen)
+{
+	const char *pid_s = getenv("LISTEN_PID");
+	const char *fds_s = getenv("LISTEN_FDS");
+	struct sockaddr_un sun;
+	socklen_t len, addrlen;
+	unsigned long pid, nfds, i;
+	char *end;
+	int fd = LISTEN_FDS_START, type, listening, r = -1;
+
+	if (pid_s == NULL || fds_s == NULL)
+		goto done;
+	pid = strtoul(pid_s, &end, 10);
+	if (*pid_s == '\0' || *end != '\0' || pid != (unsigned long)getpid())
+		goto done;		/* meant for another process */
+	nfds = strtoul(fds_s, &end, 10);
+	if (*fds_s == '\0' || *end != '\0' || nfds > 1024) {
+		snprintf(err, errlen, "socket activation: LISTEN_FDS=%s is "
+		    "not a number of descriptors", fds_s);
+		r = -2;
+		goto done;
+	}
+	if (nfds == 0)
+		goto done;
+	len = sizeof(type);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1) {
+		snprintf(err, errlen, "socket activation: fd %d: %s", fd,
+		    errno == ENOTSOCK ? "not a socket" : strerror(errno));
+		r = -2;
+		goto done;
+	}
+	addrlen = sizeof(sun);
+	memset(&sun, 0, sizeof(sun));
+	if (getsockname(fd, (struct sockaddr *)&sun, &addrlen) == -1 ||
+	    sun.sun_family != AF_UNIX || type != SOCK_STREAM) {
+		snprintf(err, errlen, "socket activation: fd %d is not a Unix "
+		    "stream socket (portd.socket needs ListenStream=/path)",
+		    fd);
+		r = -2;
+		goto done;
+	}
+	len = sizeof(listening);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) ==
+	    -1 || !listening) {
+		snprintf(err, errlen, "socket activation: fd %d is not "
+		    "listening (Accept=yes is not supported)", fd);
+		r = -2;
+		goto done;
+	}
+	/* For the log: the path systemd bound (abstract: unnamed). */
+	if ((size_t)addrlen > sizeof(sa_family_t) && sun.sun_path[0] != '\0')
+		snprintf(path, pathlen, "%.*s", (int)strnlen(sun.sun_path,
+		    sizeof(sun.sun_path)), sun.sun_path);
+	else
+		snprintf(path, pathlen, "(unnamed)");
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+		log_warn("socket activation: fd %d: FD_CLOEXEC", fd);
+	/* Only one control socket is served: more would hang clients. */
+	for (i = 1; i < nfds; i++) {
+		log_warnx("socket activation: ignoring (closing) extra fd %lu",
+		    LISTEN_FDS_START + i);
+		close((int)(LISTEN_FDS_START + i));
+	}
+	r = fd;
+done:
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	return r;
+}
+
 int
 ctl_open(struct portd *pd, char *err, size_t errlen)
 {
@@ -536,15 +666,47 @@ ctl_open(struct portd *pd, char *err, size_t errlen)
 	const char *path = pd->opts.socket_path;
 	char dir[sizeof(ctl->path)];
 	mode_t old;
-	int r;
+	int r, fd;
 
+	if ((ctl = calloc(1, sizeof(*ctl))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if ((fd = activation_fd(ctl->path, sizeof(ctl->path), err,
+	    errlen)) == -2) {
+		free(ctl);
+		return -1;
+	}
+	if (fd >= 0) {
+		/* systemd owns the socket file: never chmod or unlink it
+		 * (created stays 0), so it outlives a restart. */
+		uv_pipe_init(pd->loop, &ctl->server, 0);
+		ctl->server.data = pd;
+		if ((r = uv_pipe_open(&ctl->server, fd)) == 0 &&
+		    (r = uv_listen((uv_stream_t *)&ctl->server, CTL_BACKLOG,
+		    on_connection)) == 0) {
+			if (strcmp(ctl->path, path) == 0)
+				log_notice("socket activation: serving %s, "
+				    "passed by systemd as fd %d", ctl->path,
+				    fd);
+			else
+				log_notice("socket activation: serving %s, "
+				    "passed by systemd as fd %d, instead of "
+				    "binding %s", ctl->path, fd, path);
+			pd->ctl = ctl;
+			return 0;
+		}
+		snprintf(err, errlen, "socket activation: fd %d (%s): %s", fd,
+		    ctl->path, uv_strerror(r));
+		uv_close((uv_handle_t *)&ctl->server, NULL);
+		uv_run(pd->loop, UV_RUN_NOWAIT);
+		free(ctl);
+		return -1;
+	}
 	if (strlen(path) >= sizeof(ctl->path)) {
 		snprintf(err, errlen, "socket path too long (%zu bytes, at "
 		    "most %zu): %s", strlen(path), sizeof(ctl->path) - 1, path);
-		return -1;
-	}
-	if ((ctl = calloc(1, sizeof(*ctl))) == NULL) {
-		snprintf(err, errlen, "out of memory");
+		free(ctl);
 		return -1;
 	}
 	snprintf(ctl->path, sizeof(ctl->path), "%s", path);

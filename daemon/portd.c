@@ -124,6 +124,8 @@ portd_tick(struct portd *pd)
 	double ms;
 	size_t i;
 
+	/* Watchers had a whole interval to read what came last time. */
+	ctl_check_lag(pd);
 	snapshot_init(&next);
 	ec.pd = pd;
 	ec.now = 0;

@@ -105,6 +105,9 @@ int64_t	portd_now_ms(void);
 /* ctl.c */
 int	ctl_open(struct portd *, char *err, size_t errlen);
 void	ctl_close(struct portd *);
+/* Drops watchers still holding more than watch_buffer unread bytes from
+ * earlier snapshots (called before each snapshot). */
+void	ctl_check_lag(struct portd *);
 /* Sends ev to every watcher whose filter matches. */
 void	ctl_broadcast(struct portd *, const struct event *ev);
 size_t	ctl_nclients(const struct portd *);
