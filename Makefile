@@ -104,13 +104,72 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/run.sh "$(CURDIR)/$(BUILD)" "$(RUN_DIR)"
 
+# make install [PREFIX=/usr/local] [DESTDIR=] installs exactly these files
+# (tests/integration/test_service.py checks the list):
+#   $(SBINDIR)/portd                $(BINDIR)/portctl
+#   $(MANDIR)/man1/portctl.1        $(MANDIR)/man5/portd.conf.5
+#   $(MANDIR)/man8/portd.8
+#   $(UNITDIR)/portd.service        $(UNITDIR)/portd.socket
+#   $(SYSCONFDIR)/portd/portd.conf  only if there is none yet: an edited
+#                                   configuration is never overwritten
+# UNITDIR follows PREFIX: /usr/local/lib/systemd/system is systemd's place
+# for locally installed units, /usr/lib/systemd/system a package's (both
+# are in its search path). portd.service says ExecStart=@SBINDIR@/portd;
+# the installed copy names the real $(SBINDIR). make uninstall removes all
+# of it but the configuration.
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
+
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR)
-	install -m 0755 $(PORTCTL) $(DESTDIR)$(BINDIR)/portctl
-	install -m 0755 $(PORTD) $(DESTDIR)$(SBINDIR)/portd
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(SBINDIR)" \
+	    "$(DESTDIR)$(MANDIR)/man1" "$(DESTDIR)$(MANDIR)/man5" \
+	    "$(DESTDIR)$(MANDIR)/man8" "$(DESTDIR)$(UNITDIR)" \
+	    "$(DESTDIR)$(SYSCONFDIR)/portd"
+	install -m 0755 $(PORTCTL) "$(DESTDIR)$(BINDIR)/portctl"
+	install -m 0755 $(PORTD) "$(DESTDIR)$(SBINDIR)/portd"
+	install -m 0644 man/portctl.1 "$(DESTDIR)$(MANDIR)/man1/portctl.1"
+	install -m 0644 man/portd.conf.5 "$(DESTDIR)$(MANDIR)/man5/portd.conf.5"
+	install -m 0644 man/portd.8 "$(DESTDIR)$(MANDIR)/man8/portd.8"
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/portd.service \
+	    >"$(DESTDIR)$(UNITDIR)/portd.service.tmp"
+	chmod 0644 "$(DESTDIR)$(UNITDIR)/portd.service.tmp"
+	mv -f "$(DESTDIR)$(UNITDIR)/portd.service.tmp" \
+	    "$(DESTDIR)$(UNITDIR)/portd.service"
+	install -m 0644 systemd/portd.socket "$(DESTDIR)$(UNITDIR)/portd.socket"
+	@if [ -e "$(DESTDIR)$(SYSCONFDIR)/portd/portd.conf" ]; then \
+		echo "keeping $(DESTDIR)$(SYSCONFDIR)/portd/portd.conf"; \
+	else \
+		echo "installing $(DESTDIR)$(SYSCONFDIR)/portd/portd.conf"; \
+		install -m 0644 conf/portd.conf \
+		    "$(DESTDIR)$(SYSCONFDIR)/portd/portd.conf"; \
+	fi
+	@[ -n "$(DESTDIR)" ] || echo "portd: installed; now systemctl \
+	daemon-reload && systemctl enable --now portd.socket portd.service"
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/portctl $(DESTDIR)$(SBINDIR)/portd
+	rm -f "$(DESTDIR)$(BINDIR)/portctl" "$(DESTDIR)$(SBINDIR)/portd" \
+	    "$(DESTDIR)$(MANDIR)/man1/portctl.1" \
+	    "$(DESTDIR)$(MANDIR)/man5/portd.conf.5" \
+	    "$(DESTDIR)$(MANDIR)/man8/portd.8" \
+	    "$(DESTDIR)$(UNITDIR)/portd.service" \
+	    "$(DESTDIR)$(UNITDIR)/portd.socket"
+	@[ ! -e "$(DESTDIR)$(SYSCONFDIR)/portd/portd.conf" ] || echo "keeping \
+	$(DESTDIR)$(SYSCONFDIR)/portd/portd.conf (remove it by hand)"
+
+# Checks that need no root: the man pages with mandoc -Tlint (a manual
+# referenced but not installed on this machine is not the page's fault),
+# the units with systemd-analyze verify against the built portd.
+.PHONY: lint-man check-units
+lint-man:
+	@out=$$(mandoc -Tlint man/*.[158] 2>&1 | grep -v \
+	    -e 'referenced manual not found' -e 'outdated mandoc.db'); \
+	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi
+
+check-units: all
+	@d=$$(mktemp -d) && \
+	sed 's|@SBINDIR@|$(CURDIR)/$(BUILD)|g' systemd/portd.service \
+	    >"$$d/portd.service" && cp systemd/portd.socket "$$d/" && \
+	systemd-analyze verify --man=no "$$d/portd.service" \
+	    "$$d/portd.socket"; rc=$$?; rm -rf "$$d"; exit $$rc
 
 clean:
 	rm -rf build build-asan

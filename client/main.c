@@ -468,7 +468,7 @@ simple_call(struct opts *o, const char *cmd,
 	struct request req;
 	struct filter f;
 	cJSON *result;
-	char err[8192];
+	char err[40000];
 	int fd, code;
 
 	if ((fd = daemon_fd(o, cmd, 1)) < 0)

@@ -67,10 +67,11 @@ rules_evaluate(const struct config *c, const struct sock_info *si,
 	*rule = r;
 	if (p == NULL || p->pid == 0)
 		return VERDICT_UNKNOWN;
-	if (rules_protected(c, p, self))
-		return VERDICT_PROTECTED;
 	if (rules_allows(r, p))
 		return VERDICT_ALLOWED;
+	/* Not allowed, but never acted on: still worth reporting. */
+	if (rules_protected(c, p, self))
+		return VERDICT_PROTECTED;
 	return VERDICT_VIOLATION;
 }
 

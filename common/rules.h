@@ -16,7 +16,8 @@
 enum rule_verdict {
 	VERDICT_NONE = 0,	/* no rule reserves this port */
 	VERDICT_ALLOWED,	/* the owner is allowed there */
-	VERDICT_PROTECTED,	/* never acted on: pid 1, kernel, portd, protect */
+	VERDICT_PROTECTED,	/* not allowed, but never acted on: pid 0-2,
+				 * kernel threads, portd, protect.* */
 	VERDICT_UNKNOWN,	/* reserved, but the owner cannot be seen */
 	VERDICT_VIOLATION,	/* act per the rule */
 };
@@ -32,7 +33,10 @@ int	 rules_allows(const struct rule *, const struct proc_info *p);
 /* pid <= 2, kernel threads (ppid 2), self, protect.commands/users. */
 int	 rules_protected(const struct config *, const struct proc_info *p,
 	    int32_t self);
-/* The verdict for a row (p NULL: no visible owner); *rule gets the rule. */
+/*
+ * The verdict for a row (p NULL: no visible owner); *rule gets the rule.
+ * An allowed process is ALLOWED even if it is also protected.
+ */
 int	 rules_evaluate(const struct config *, const struct sock_info *,
 	    const struct proc_info *p, int32_t self, const struct rule **rule);
 const char *rules_verdict_name(int);

@@ -221,15 +221,23 @@ cmd_rules(struct portd *pd, struct ctl_client *c, struct request *req)
 static void
 cmd_reload(struct portd *pd, struct ctl_client *c, struct request *req)
 {
-	char err[2048];
+	/* Every error of a broken file: up to 100 of some 150 bytes. */
+	enum { ERRMAX = 32768 };
+	char *err;
 	cJSON *o;
 
 	log_notice("reload requested by uid %u pid %d",
 	    (unsigned)ctl_client_uid(c), (int)ctl_client_pid(c));
-	if (portd_reload(pd, err, sizeof(err)) == -1) {
-		reply_error(c, req->id, PE_RELOAD, err);
+	if ((err = calloc(1, ERRMAX)) == NULL) {
+		reply_error(c, req->id, PE_INTERNAL, "out of memory");
 		return;
 	}
+	if (portd_reload(pd, err, ERRMAX) == -1) {
+		reply_error(c, req->id, PE_RELOAD, err);
+		free(err);
+		return;
+	}
+	free(err);
 	o = cJSON_CreateObject();
 	cJSON_AddBoolToObject(o, "reloaded", 1);
 	ctl_client_send(c, proto_reply_ok(req->id, o));

@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -659,6 +660,37 @@ done:
 	return r;
 }
 
+/* socket.group: the socket's group, so a mode like 0660 means "that
+ * group may ask". Only for a socket portd made (systemd's socket unit has
+ * SocketGroup= for its own). */
+static int
+set_group(const char *path, const char *group, char *err, size_t errlen)
+{
+	struct group gr, *res = NULL;
+	char buf[4096];
+
+	if (group == NULL)
+		return 0;
+	if (getgrnam_r(group, &gr, buf, sizeof(buf), &res) != 0 ||
+	    res == NULL) {
+		snprintf(err, errlen, "socket.group: no such group '%s'",
+		    group);
+		return -1;
+	}
+	if (chown(path, (uid_t)-1, gr.gr_gid) == -1) {
+		snprintf(err, errlen, "chown %s to group %s: %s", path, group,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+ctl_path(const struct portd *pd)
+{
+	return pd->ctl != NULL ? pd->ctl->path : pd->opts.socket_path;
+}
+
 int
 ctl_open(struct portd *pd, char *err, size_t errlen)
 {
@@ -733,6 +765,13 @@ ctl_open(struct portd *pd, char *err, size_t errlen)
 		return -1;
 	}
 	ctl->created = 1;
+	if (set_group(path, pd->cfg.socket_group, err, errlen) == -1) {
+		unlink(path);
+		uv_close((uv_handle_t *)&ctl->server, NULL);
+		uv_run(pd->loop, UV_RUN_NOWAIT);
+		free(ctl);
+		return -1;
+	}
 	if (chmod(path, (mode_t)pd->opts.socket_mode) == -1)
 		log_warn("chmod %s", path);
 	if ((r = uv_listen((uv_stream_t *)&ctl->server, CTL_BACKLOG,

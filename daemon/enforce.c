@@ -190,6 +190,8 @@ respawn_prune(struct respawn *r, int64_t now, int64_t window)
 
 	while (i < r->ntimes && now - r->times[i] > window)
 		i++;
+	if (i == 0)
+		return;
 	memmove(r->times, r->times + i, (r->ntimes - i) * sizeof(*r->times));
 	r->ntimes -= i;
 }
@@ -333,11 +335,20 @@ enforce_row(struct portd *pd, const struct sock_info *si,
 	if (v == VERDICT_UNKNOWN)
 		log_debug("rule '%s': port %u has no visible owner: nothing "
 		    "to judge", r->name, si->port);
-	if (v != VERDICT_VIOLATION)
+	if (v != VERDICT_VIOLATION && v != VERDICT_PROTECTED)
 		return;
 	c = &e->counters[r - pd->cfg.rules];
 	c->violations++;
 	sock_addr_text(si, addr, sizeof(addr));
+	if (v == VERDICT_PROTECTED) {
+		log_warnx("violation of rule '%s': %s %s port %u held by pid %d "
+		    "(%s) user %s: protected, not acted on", r->name,
+		    pd_proto_name(si->proto), addr, si->port, (int)p->pid,
+		    p->comm, p->user);
+		emit(pd, EV_VIOLATION, r->name, r->action, r->dry_run, si, p,
+		    "protected: not acted on");
+		return;
+	}
 	log_warnx("violation of rule '%s': %s %s port %u held by pid %d (%s) "
 	    "user %s: %s%s", r->name, pd_proto_name(si->proto), addr,
 	    si->port, (int)p->pid, p->comm, p->user,

@@ -18,7 +18,7 @@ usage(FILE *fp)
 	    "[-S socket] [--resync ms]\n"
 	    "             [--history n] [--max-clients n] "
 	    "[--watch-buffer bytes] [--no-netlink]\n"
-	    "       portd --check-config [file]\n");
+	    "       portd -n | --check-config [file]\n");
 }
 
 /*
@@ -86,7 +86,7 @@ main(int argc, char *argv[])
 	int ch, level, check = 0;
 
 	portd_opts_default(&o);
-	while ((ch = getopt_long(argc, argv, "c:fhi:L:S:V", longopts,
+	while ((ch = getopt_long(argc, argv, "c:fhi:L:nS:V", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -143,6 +143,7 @@ main(int argc, char *argv[])
 		case OPT_NONETLINK:
 			o.no_netlink = 1;
 			break;
+		case 'n':	/* as bgpd -n: check the configuration */
 		case OPT_CHECK:
 			check = 1;
 			break;

@@ -176,8 +176,8 @@ on_tick(uv_timer_t *t)
 	struct portd *pd = t->data;
 
 	portd_tick(pd);
-	/* A status line every 10 s is plenty for systemctl status. */
-	if (pd->snapshots % (10000 / pd->opts.interval_ms + 1) == 0)
+	/* A status line about every 10 s is plenty for systemctl status. */
+	if (pd->snapshots % (10000 / pd->opts.interval_ms) == 0)
 		notify_status(pd, "");
 }
 
@@ -263,6 +263,8 @@ load_config(struct portd *pd, struct config *out, char *err, size_t errlen)
 			n += (size_t)snprintf(err + n, errlen - n, "%s%s",
 			    i ? "\n" : "", errs.v[i]);
 	}
+	if (n >= errlen && errlen > 32)
+		snprintf(err + errlen - 32, 32, "\n(more errors in the log)");
 	config_errors_free(&errs);
 	return -1;
 }
@@ -279,7 +281,8 @@ portd_reload(struct portd *pd, char *err, size_t errlen)
 	if (load_config(pd, &next, err, errlen) == -1) {
 		pd->errors++;
 		log_warnx("reload failed: keeping the running configuration");
-		notify_status(pd, "READY=1\n");
+		notify_send("READY=1\nSTATUS=reload failed: the configuration "
+		    "has errors; the running one stays");
 		return -1;
 	}
 	config_free(&pd->cfg);
@@ -364,7 +367,7 @@ portd_run(const struct portd_opts *opts)
 {
 	struct portd pd;
 	char err[512];
-	uint64_t wd;
+	uint64_t wd, t0;
 	int flags = 0;
 
 	memset(&pd, 0, sizeof(pd));
@@ -400,13 +403,18 @@ portd_run(const struct portd_opts *opts)
 
 	/* The first snapshot is the baseline: what is already listening
 	 * is not news, so it becomes the live map without events. */
+	t0 = uv_hrtime();
 	if (backend_snapshot(pd.backend, NULL, &pd.cur, err, sizeof(err)) ==
 	    -1) {
 		pd.errors++;
 		log_warnx("first snapshot failed: %s; retrying every interval",
 		    err);
-	} else
+	} else {
 		pd.snapshots++;
+		pd.last_snap_ms = (double)(uv_hrtime() - t0) / 1e6;
+		pd.total_snap_ms = pd.last_snap_ms;
+		pd.last_snap_at = portd_now_ms();
+	}
 	if (ctl_open(&pd, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		backend_free(pd.backend);
@@ -433,7 +441,7 @@ portd_run(const struct portd_opts *opts)
 		    wd / 2000 + 1);
 	log_notice("portd %s started: pid %d, %zu listeners, socket %s, "
 	    "interval %u ms, source %s", PORTD_VERSION, (int)getpid(),
-	    pd.cur.nrows, opts->socket_path, opts->interval_ms,
+	    pd.cur.nrows, ctl_path(&pd), opts->interval_ms,
 	    backend_source(pd.backend));
 	/* The control socket answers and the first snapshot is taken. */
 	notify_status(&pd, "READY=1\n");

@@ -111,6 +111,8 @@ void	ctl_check_lag(struct portd *);
 /* Sends ev to every watcher whose filter matches. */
 void	ctl_broadcast(struct portd *, const struct event *ev);
 size_t	ctl_nclients(const struct portd *);
+/* The control socket's path (the activated socket's, under systemd). */
+const char *ctl_path(const struct portd *);
 size_t	ctl_nwatchers(const struct portd *);
 
 struct ctl_client;

@@ -5,6 +5,10 @@
 set -u
 
 # Debian package names, and a command or file that proves each is there.
+# systemd is only for systemd-analyze (the unit files' test): installing
+# the package does not make it the init system (that is systemd-sysv) and
+# starts nothing on a machine that runs another init; man-db's man(1) is
+# what systemd-analyze verify uses to check Documentation=man:... lines.
 PKGS="
 build-essential:cc
 make:make
@@ -18,6 +22,8 @@ lsof:lsof
 psmisc:fuser
 util-linux:setpriv
 mandoc:mandoc
+man-db:man
+systemd:systemd-analyze
 "
 
 missing=""

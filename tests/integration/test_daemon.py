@@ -593,3 +593,49 @@ class CommandLineTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class JournalPrefixTest(unittest.TestCase):
+    """Under systemd (JOURNAL_STREAM naming stderr) every log line starts
+    with its syslog priority, so journalctl -p works; a stderr that is not
+    that stream (redirected elsewhere) gets plain lines."""
+
+    def run_portd(self, journal_matches):
+        tmp = make_tmpdir()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        log_path = os.path.join(tmp, "log")
+        sock = os.path.join(tmp, "portd.sock")
+        with open(log_path, "w") as log:
+            st = os.fstat(log.fileno())
+            ino = st.st_ino if journal_matches else st.st_ino + 1
+            env = dict(os.environ, JOURNAL_STREAM="%d:%d" % (st.st_dev, ino))
+            p = subprocess.Popen([PORTD, "-S", sock, "-i", "100"],
+                                 stdin=subprocess.DEVNULL, stdout=log,
+                                 stderr=log, env=env)
+        try:
+            self.assertTrue(wait_until(lambda: os.path.exists(sock),
+                                       DEADLINE))
+            # A warning: a request from nobody that is denied.
+            rc, _, _ = run_portctl("-S", sock, "reload", as_user="nobody")
+            self.assertEqual(rc, 2)
+        finally:
+            p.send_signal(signal.SIGTERM)
+            self.assertEqual(p.wait(timeout=DEADLINE), 0)
+        with open(log_path) as f:
+            return f.read().splitlines()
+
+    def test_priority_prefixes(self):
+        lines = self.run_portd(True)
+        self.assertTrue(lines)
+        for line in lines:
+            self.assertRegex(line, r"^<[3-7]>", lines)
+        self.assertTrue(any(l.startswith("<5>") and "started" in l
+                            for l in lines), lines)
+        self.assertTrue(any(l.startswith("<4>") and "denied reload" in l
+                            for l in lines), lines)
+
+    def test_redirected_stderr_has_no_prefixes(self):
+        lines = self.run_portd(False)
+        self.assertTrue(lines)
+        for line in lines:
+            self.assertTrue(line.startswith("portd: "), lines)
