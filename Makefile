@@ -34,11 +34,22 @@ PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
-# Per-OS files are chosen here; everything else in common/ builds anywhere.
-OS_SRCS     := common/backend_linux.c
-COMMON_SRCS := $(filter-out common/backend_%.c,$(wildcard common/*.c)) $(OS_SRCS)
-DAEMON_SRCS := $(wildcard daemon/*.c)
-CLIENT_SRCS := $(wildcard client/*.c)
+# Per-OS files are named *_linux.c, *_darwin.c, *_win.c, or *_unix.c (Linux
+# and macOS alike); the build picks those of TARGET_OS, everything else
+# builds anywhere. The pure decoders (decode_*.c) build everywhere: they
+# are tested on every host from fixtures.
+TARGET_OS   ?= linux
+OS_TAGS_linux  := linux unix
+OS_TAGS_darwin := darwin unix
+OS_TAGS_win    := win
+OS_PATTERNS := $(foreach t,linux darwin win unix,%_$(t).c)
+OS_PICK      = $(foreach t,$(OS_TAGS_$(TARGET_OS)),$(filter %_$(t).c,$(1)))
+srcs_of      = $(filter-out $(OS_PATTERNS),$(wildcard $(1)/*.c)) \
+               $(call OS_PICK,$(wildcard $(1)/*.c))
+# decode_linux.c is a pure decoder despite its name: it builds everywhere.
+COMMON_SRCS := $(sort $(call srcs_of,common) $(wildcard common/decode_*.c))
+DAEMON_SRCS := $(call srcs_of,daemon)
+CLIENT_SRCS := $(call srcs_of,client)
 TEST_SRCS   := $(wildcard tests/check_*.c)
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 

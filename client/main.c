@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "backend.h"
 #include "kill.h"
@@ -226,7 +225,7 @@ show_rows(struct opts *o, const char *cmd, const struct filter *f,
 	snapshot_init(&s);
 	if (fd >= 0) {
 		r = remote_rows(fd, cmd, f, &s);
-		close(fd);
+		remote_close(fd);
 	} else if ((r = direct_rows(o, f, &s, err, sizeof(err))) == -1)
 		fprintf(stderr, "portctl: %s\n", err);
 	if (r == -1) {
@@ -345,7 +344,7 @@ cmd_kill(struct opts *o, int argc, char **argv)
 	if (fd < 0)
 		return direct_kill(o, &f);
 	rc = remote_kill(o, fd, &f);
-	close(fd);
+	remote_close(fd);
 	return rc;
 }
 
@@ -420,7 +419,7 @@ cmd_watch(struct opts *o, int argc, char **argv)
 	fprintf(stderr, "portctl: %s\n", err);
 out:
 	remote_buf_free(&rb);
-	close(fd);
+	remote_close(fd);
 	return rc;
 }
 
@@ -443,7 +442,7 @@ cmd_events(struct opts *o, int argc, char **argv)
 		req.since = o->since;
 	}
 	result = call(fd, &req);
-	close(fd);
+	remote_close(fd);
 	if (result == NULL)
 		return EXIT_ERROR;
 	if (o->json) {
@@ -476,7 +475,7 @@ simple_call(struct opts *o, const char *cmd,
 	filter_init(&f);
 	request_for(&req, cmd, &f);
 	result = remote_call(fd, &req, err, sizeof(err), &code);
-	close(fd);
+	remote_close(fd);
 	if (result == NULL) {
 		/* A failed reload lists every error, one per line. */
 		if (code == PE_RELOAD)

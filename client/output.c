@@ -1,13 +1,13 @@
 /*
  * output.c - table and JSON formatters for portctl.
  */
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
+#include "backend.h"
 #include "output.h"
 #include "proto.h"
 
@@ -22,11 +22,9 @@ row_cells(const struct snapshot *s, const struct listener *l,
     struct cells *out)
 {
 	const struct proc_info *p = snapshot_row_proc(s, l);
-	struct passwd *pw;
 	char addr[80];
 
-	/* An unowned row still names the socket's user (the portctl
-	 * process is single-threaded: getpwuid is fine here). */
+	/* An unowned row still names the socket's user. */
 	sock_addr_text(&l->sock, addr, sizeof(addr));
 	/* "tcp46": an IPv6 socket that also holds the IPv4 port, as
 	 * FreeBSD's netstat says it. */
@@ -44,13 +42,9 @@ row_cells(const struct snapshot *s, const struct listener *l,
 		    p->comm[0] ? p->comm : "?");
 	} else {
 		snprintf(out->c[3], sizeof(out->c[3]), "-");
-		if (l->sock.uid != PD_UID_UNKNOWN &&
-		    (pw = getpwuid((uid_t)l->sock.uid)) != NULL)
-			snprintf(out->c[4], sizeof(out->c[4]), "%s",
-			    pw->pw_name);
-		else if (l->sock.uid != PD_UID_UNKNOWN)
-			snprintf(out->c[4], sizeof(out->c[4]), "%u",
-			    (unsigned)l->sock.uid);
+		if (l->sock.uid != PD_UID_UNKNOWN)
+			backend_user_name(l->sock.uid, out->c[4],
+			    sizeof(out->c[4]));
 		else
 			snprintf(out->c[4], sizeof(out->c[4]), "-");
 		snprintf(out->c[5], sizeof(out->c[5]), "(%s)",

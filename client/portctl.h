@@ -6,6 +6,7 @@
 #define PORTCTL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <cjson/cJSON.h>
 
@@ -47,8 +48,12 @@ struct remote_buf {
 	size_t len, cap;
 };
 
-/* A connected socket, or -1 with errno and err set. */
+/* Per OS (connect_*.c): a connection to portd's endpoint as a
+ * descriptor, or -1 with errno and err set; raw I/O on it. */
 int	remote_connect(const char *path, char *err, size_t errlen);
+ssize_t	remote_write(int fd, const void *buf, size_t len);
+ssize_t	remote_read(int fd, void *buf, size_t len);
+void	remote_close(int fd);
 int	remote_send(int fd, const struct request *, char *err, size_t errlen);
 /* One reply line (caller frees), or NULL at EOF/error with err set. */
 char	*remote_read_line(int fd, struct remote_buf *, char *err,

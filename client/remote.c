@@ -1,50 +1,18 @@
 /*
  * remote.c - portctl's daemon path: one connection to portd's control
- * socket, a request line out, reply lines in. Plain blocking sockets: a
- * client that asks one question needs no event loop.
+ * endpoint, a request line out, reply lines in. Plain blocking I/O: a
+ * client that asks one question needs no event loop. Connecting and the
+ * raw reads and writes are per OS (connect_unix.c, connect_win.c).
  */
-#include <sys/socket.h>
-#include <sys/un.h>
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "portctl.h"
 #include "proto.h"
 
 #define REPLY_MAX	(256 * 1024 * 1024)
-
-int
-remote_connect(const char *path, char *err, size_t errlen)
-{
-	struct sockaddr_un sun;
-	int fd;
-
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "socket path too long: %s", path);
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -1;
-	}
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, path, strlen(path));
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		int e = errno;
-
-		snprintf(err, errlen, "%s: %s", path, strerror(e));
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
-}
 
 int
 remote_send(int fd, const struct request *req, char *err, size_t errlen)
@@ -60,7 +28,7 @@ remote_send(int fd, const struct request *req, char *err, size_t errlen)
 	len = strlen(text);
 	text[len++] = '\n';	/* replaces the NUL: sent by length */
 	while (off < len) {
-		n = send(fd, text + off, len - off, MSG_NOSIGNAL);
+		n = remote_write(fd, text + off, len - off);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
@@ -108,7 +76,7 @@ remote_read_line(int fd, struct remote_buf *rb, char *err, size_t errlen)
 			}
 			rb->buf = tmp;
 		}
-		n = read(fd, rb->buf + rb->len, rb->cap - rb->len);
+		n = remote_read(fd, rb->buf + rb->len, rb->cap - rb->len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {

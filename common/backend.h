@@ -75,6 +75,9 @@ int	 backend_proc_info(int32_t pid, struct proc_info *out);
  */
 void	 backend_proc_unit(int32_t pid, char *buf, size_t len);
 
+/* A user's name for display, or its number as text. */
+void	 backend_user_name(uint32_t uid, char *buf, size_t len);
+
 /* This process's pid (portd and portctl never act on themselves). */
 int32_t	 backend_self_pid(void);
 

@@ -505,8 +505,8 @@ boot_time(void)
 	return btime;
 }
 
-static void
-user_name(uint32_t uid, char *buf, size_t len)
+void
+backend_user_name(uint32_t uid, char *buf, size_t len)
 {
 	struct passwd pw, *res = NULL;
 	char tmp[1024];
@@ -559,7 +559,7 @@ backend_proc_info(int32_t pid, struct proc_info *out)
 		free(text);
 	}
 	if (out->uid != PD_UID_UNKNOWN)
-		user_name(out->uid, out->user, sizeof(out->user));
+		backend_user_name(out->uid, out->user, sizeof(out->user));
 	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
 	if ((n = readlink(path, link, sizeof(link) - 1)) > 0) {
 		link[n] = '\0';

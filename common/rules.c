@@ -1,9 +1,9 @@
 /*
  * rules.c - rule matching (see rules.h).
  */
-#include <fnmatch.h>
 #include <stddef.h>
 
+#include "glob.h"
 #include "rules.h"
 
 const struct rule *
@@ -26,7 +26,7 @@ glob_any(const struct strlist *globs, const char *s, int flags)
 	if (s == NULL || *s == '\0')
 		return 0;
 	for (i = 0; i < globs->n; i++)
-		if (fnmatch(globs->v[i], s, flags) == 0)
+		if (glob_match(globs->v[i], s, flags))
 			return 1;
 	return 0;
 }
@@ -41,7 +41,7 @@ rules_allows(const struct rule *r, const struct proc_info *p)
 			return 1;
 	return glob_any(&r->allow_users, p->user, 0) ||
 	    glob_any(&r->allow_commands, p->comm, 0) ||
-	    glob_any(&r->allow_exes, p->exe, FNM_PATHNAME);
+	    glob_any(&r->allow_exes, p->exe, GLOB_PATHNAME);
 }
 
 int

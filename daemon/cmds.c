@@ -19,6 +19,7 @@
 #include "kill.h"
 #include "killjob.h"
 #include "log.h"
+#include "peer.h"
 #include "portd.h"
 
 enum cmd_access {
@@ -226,8 +227,8 @@ cmd_reload(struct portd *pd, struct ctl_client *c, struct request *req)
 	char *err;
 	cJSON *o;
 
-	log_notice("reload requested by uid %u pid %d",
-	    (unsigned)ctl_client_uid(c), (int)ctl_client_pid(c));
+	log_notice("reload requested by uid %d pid %d",
+	    (int)ctl_client_peer(c)->uid, (int)ctl_client_peer(c)->pid);
 	if ((err = calloc(1, ERRMAX)) == NULL) {
 		reply_error(c, req->id, PE_INTERNAL, "out of memory");
 		return;
@@ -261,8 +262,9 @@ kill_done(struct portd *pd, struct kill_job *job, void *owner, void *arg)
 	for (i = 0; i < kp->ntargets; i++) {
 		t = &kp->targets[i];
 		log_notice("kill for uid %d pid %d: pid %d (%s): %s%s%s%s%s",
-		    c != NULL ? (int)ctl_client_uid(c) : -1,
-		    c != NULL ? (int)ctl_client_pid(c) : -1, (int)t->proc.pid,
+		    c != NULL ? (int)ctl_client_peer(c)->uid : -1,
+		    c != NULL ? (int)ctl_client_peer(c)->pid : -1,
+		    (int)t->proc.pid,
 		    t->proc.comm, t->signalled ?
 		    kill_signal_text(t->signalled, sig, sizeof(sig)) : "",
 		    t->signalled ? ", " :
@@ -322,8 +324,7 @@ cmd_kill(struct portd *pd, struct ctl_client *c, struct request *req)
 			kp.escalate = req->escalate && req->sig == 0;
 			kp.timeout_ms = (uint32_t)req->timeout_ms;
 			kp.dry_run = req->dry_run;
-			kp.uid = ctl_client_uid(c);
-			kp.pid = ctl_client_pid(c);
+			kp.peer = ctl_client_peer(c);
 			if ((id = strdup(req->id)) == NULL ||
 			    (r = killjob_start(pd, &rows, &req->filter, &kp,
 			    kill_done, c, id)) == -1)
@@ -400,10 +401,10 @@ cmds_dispatch(struct portd *pd, struct ctl_client *c, const char *line,
 		reply_error(c, req.id, e, err);
 		return;
 	}
-	if (ce->access == ACCESS_ROOT && ctl_client_uid(c) != 0) {
+	if (ce->access == ACCESS_ROOT && !ctl_client_peer(c)->admin) {
 		pd->denials++;
-		log_warnx("denied %s to uid %u pid %d", ce->name,
-		    (unsigned)ctl_client_uid(c), (int)ctl_client_pid(c));
+		log_warnx("denied %s to uid %d pid %d", ce->name,
+		    (int)ctl_client_peer(c)->uid, (int)ctl_client_peer(c)->pid);
 		snprintf(err, sizeof(err), "%s is for root only", ce->name);
 		reply_error(c, req.id, PE_DENIED, err);
 		return;

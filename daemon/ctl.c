@@ -17,19 +17,13 @@
  * read yet and a lagging client's queue can be discarded (what libuv
  * already holds cannot be taken back).
  */
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "listen.h"
+#include "peer.h"
 #include "log.h"
 #include "portd.h"
 
@@ -50,9 +44,7 @@ struct ctl_client {
 	uv_pipe_t pipe;			/* first: handles map back to us */
 	struct portd *pd;
 	struct ctl_client *prev, *next;
-	uid_t uid;
-	gid_t gid;
-	pid_t pid;
+	struct peer peer;		/* who connected (SO_PEERCRED...) */
 	char *in;			/* partial request line */
 	size_t inlen, incap;
 	struct outbuf *qhead, *qtail;	/* queued, not yet given to libuv */
@@ -74,7 +66,7 @@ struct ctl_client {
 struct ctl {
 	uv_pipe_t server;
 	int created;			/* we made the socket file */
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char path[LISTEN_PATH_MAX];
 	struct ctl_client *clients;
 	size_t nclients;
 	size_t nwatchers;
@@ -83,16 +75,10 @@ struct ctl {
 static void client_close(struct ctl_client *);
 static void client_flush(struct ctl_client *);
 
-uid_t
-ctl_client_uid(const struct ctl_client *c)
+const struct peer *
+ctl_client_peer(const struct ctl_client *c)
 {
-	return c->uid;
-}
-
-pid_t
-ctl_client_pid(const struct ctl_client *c)
-{
-	return c->pid;
+	return &c->peer;
 }
 
 size_t
@@ -207,7 +193,7 @@ queue_line(struct ctl_client *c, const char *line, size_t len)
 
 	if ((b = malloc(sizeof(*b) + len)) == NULL) {
 		log_warnx("client pid %d: out of memory: dropped",
-		    (int)c->pid);
+		    (int)c->peer.pid);
 		client_close(c);
 		return;
 	}
@@ -237,7 +223,7 @@ client_lagged(struct ctl_client *c)
 	}
 	c->qhead = c->qtail = NULL;
 	log_warnx("watcher pid %d uid %u: more than %zu bytes unread: "
-	    "dropped (lagged)", (int)c->pid, (unsigned)c->uid,
+	    "dropped (lagged)", (int)c->peer.pid, (unsigned)c->peer.uid,
 	    c->queued > LAG_HARD_FACTOR * c->pd->opts.watch_buffer ?
 	    LAG_HARD_FACTOR * c->pd->opts.watch_buffer :
 	    c->pd->opts.watch_buffer);
@@ -265,7 +251,7 @@ ctl_client_send(struct ctl_client *c, char *line)
 {
 	if (line == NULL) {
 		log_warnx("client pid %d: out of memory building a reply",
-		    (int)c->pid);
+		    (int)c->peer.pid);
 		return;
 	}
 	if (!uv_is_closing((uv_handle_t *)&c->pipe))
@@ -371,7 +357,7 @@ static void
 too_long(struct ctl_client *c)
 {
 	log_warnx("client pid %d uid %u: request line over %d bytes: "
-	    "closing", (int)c->pid, (unsigned)c->uid, PROTO_MAX_LINE);
+	    "closing", (int)c->peer.pid, (unsigned)c->peer.uid, PROTO_MAX_LINE);
 	c->inlen = 0;
 	uv_read_stop((uv_stream_t *)&c->pipe);
 	ctl_client_send(c, proto_reply_error("null", PE_LINE_TOO_LONG,
@@ -486,9 +472,6 @@ on_connection(uv_stream_t *server, int status)
 	struct portd *pd = server->data;
 	struct ctl *ctl = pd->ctl;
 	struct ctl_client *c;
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	uv_os_fd_t fd;
 
 	if (status < 0) {
 		log_warnx("accept: %s", uv_strerror(status));
@@ -506,14 +489,7 @@ on_connection(uv_stream_t *server, int status)
 		uv_close((uv_handle_t *)&c->pipe, on_handle_closed);
 		return;
 	}
-	c->uid = (uid_t)-1;
-	c->pid = -1;
-	if (uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0 &&
-	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
-		c->uid = cred.uid;
-		c->gid = cred.gid;
-		c->pid = cred.pid;
-	}
+	peer_identify(&c->pipe, &c->peer);
 	c->next = ctl->clients;
 	if (ctl->clients != NULL)
 		ctl->clients->prev = c;
@@ -521,7 +497,7 @@ on_connection(uv_stream_t *server, int status)
 	ctl->nclients++;
 	if (ctl->nclients > pd->opts.max_clients) {
 		log_warnx("client pid %d uid %u refused: %zu clients "
-		    "connected (max_clients)", (int)c->pid, (unsigned)c->uid,
+		    "connected (max_clients)", (int)c->peer.pid, (unsigned)c->peer.uid,
 		    pd->opts.max_clients);
 		ctl_client_send(c, proto_reply_error("null",
 		    PE_TOO_MANY_CLIENTS, "too many clients connected; try "
@@ -531,158 +507,6 @@ on_connection(uv_stream_t *server, int status)
 		return;
 	}
 	uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
-}
-
-/*
- * A leftover socket file: if a portd answers on it, refuse; if nothing
- * does, remove it. Never remove anything that is not a socket.
- */
-static int
-probe_stale(const char *path, char *err, size_t errlen)
-{
-	struct sockaddr_un sun;
-	struct stat st;
-	int fd, r;
-
-	if (lstat(path, &st) == -1)
-		return errno == ENOENT ? 0 : (snprintf(err, errlen, "%s: %s",
-		    path, strerror(errno)), -1);
-	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen, "%s exists and is not a socket; "
-		    "refusing to remove it", path);
-		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -1;
-	}
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, path, strlen(path));
-	r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
-	close(fd);
-	if (r == 0) {
-		snprintf(err, errlen, "another portd is already running on %s",
-		    path);
-		return -1;
-	}
-	if (errno != ECONNREFUSED) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	log_notice("removing stale socket %s", path);
-	if (unlink(path) == -1 && errno != ENOENT) {
-		snprintf(err, errlen, "unlink %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Socket activation (sd_listen_fds(3)): systemd passes the listening
- * socket as fd 3 (SD_LISTEN_FDS_START) with LISTEN_FDS=1 and LISTEN_PID
- * set to our pid. The variables are unset whatever they say, so a child
- * never mistakes them for its own. Returns the fd, -1 when portd was not
- * socket-activated, or -2 with err set when fd 3 is not a listening
- * AF_UNIX stream socket.
- */
-#define LISTEN_FDS_START	3
-
-static int
-activation_fd(char *path, size_t pathlen, char *err, size_t errlen)
-{
-	const char *pid_s = getenv("LISTEN_PID");
-	const char *fds_s = getenv("LISTEN_FDS");
-	struct sockaddr_un sun;
-	socklen_t len, addrlen;
-	unsigned long pid, nfds, i;
-	char *end;
-	int fd = LISTEN_FDS_START, type, listening, r = -1;
-
-	if (pid_s == NULL || fds_s == NULL)
-		goto done;
-	pid = strtoul(pid_s, &end, 10);
-	if (*pid_s == '\0' || *end != '\0' || pid != (unsigned long)getpid())
-		goto done;		/* meant for another process */
-	nfds = strtoul(fds_s, &end, 10);
-	if (*fds_s == '\0' || *end != '\0' || nfds > 1024) {
-		snprintf(err, errlen, "socket activation: LISTEN_FDS=%s is "
-		    "not a number of descriptors", fds_s);
-		r = -2;
-		goto done;
-	}
-	if (nfds == 0)
-		goto done;
-	len = sizeof(type);
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1) {
-		snprintf(err, errlen, "socket activation: fd %d: %s", fd,
-		    errno == ENOTSOCK ? "not a socket" : strerror(errno));
-		r = -2;
-		goto done;
-	}
-	addrlen = sizeof(sun);
-	memset(&sun, 0, sizeof(sun));
-	if (getsockname(fd, (struct sockaddr *)&sun, &addrlen) == -1 ||
-	    sun.sun_family != AF_UNIX || type != SOCK_STREAM) {
-		snprintf(err, errlen, "socket activation: fd %d is not a Unix "
-		    "stream socket (portd.socket needs ListenStream=/path)",
-		    fd);
-		r = -2;
-		goto done;
-	}
-	len = sizeof(listening);
-	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) ==
-	    -1 || !listening) {
-		snprintf(err, errlen, "socket activation: fd %d is not "
-		    "listening (Accept=yes is not supported)", fd);
-		r = -2;
-		goto done;
-	}
-	/* For the log: the path systemd bound (abstract: unnamed). */
-	if ((size_t)addrlen > sizeof(sa_family_t) && sun.sun_path[0] != '\0')
-		snprintf(path, pathlen, "%.*s", (int)strnlen(sun.sun_path,
-		    sizeof(sun.sun_path)), sun.sun_path);
-	else
-		snprintf(path, pathlen, "(unnamed)");
-	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
-		log_warn("socket activation: fd %d: FD_CLOEXEC", fd);
-	/* Only one control socket is served: more would hang clients. */
-	for (i = 1; i < nfds; i++) {
-		log_warnx("socket activation: ignoring (closing) extra fd %lu",
-		    LISTEN_FDS_START + i);
-		close((int)(LISTEN_FDS_START + i));
-	}
-	r = fd;
-done:
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_FDNAMES");
-	return r;
-}
-
-/* socket.group: the socket's group, so a mode like 0660 means "that
- * group may ask". Only for a socket portd made (systemd's socket unit has
- * SocketGroup= for its own). */
-static int
-set_group(const char *path, const char *group, char *err, size_t errlen)
-{
-	struct group gr, *res = NULL;
-	char buf[4096];
-
-	if (group == NULL)
-		return 0;
-	if (getgrnam_r(group, &gr, buf, sizeof(buf), &res) != 0 ||
-	    res == NULL) {
-		snprintf(err, errlen, "socket.group: no such group '%s'",
-		    group);
-		return -1;
-	}
-	if (chown(path, (uid_t)-1, gr.gr_gid) == -1) {
-		snprintf(err, errlen, "chown %s to group %s: %s", path, group,
-		    strerror(errno));
-		return -1;
-	}
-	return 0;
 }
 
 const char *
@@ -695,96 +519,31 @@ int
 ctl_open(struct portd *pd, char *err, size_t errlen)
 {
 	struct ctl *ctl;
-	const char *path = pd->opts.socket_path;
-	char dir[sizeof(ctl->path)];
-	mode_t old;
-	int r, fd;
+	int r;
 
 	if ((ctl = calloc(1, sizeof(*ctl))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if ((fd = activation_fd(ctl->path, sizeof(ctl->path), err,
-	    errlen)) == -2) {
-		free(ctl);
-		return -1;
-	}
-	if (fd >= 0) {
-		/* systemd owns the socket file: never chmod or unlink it
-		 * (created stays 0), so it outlives a restart. */
-		uv_pipe_init(pd->loop, &ctl->server, 0);
-		ctl->server.data = pd;
-		if ((r = uv_pipe_open(&ctl->server, fd)) == 0 &&
-		    (r = uv_listen((uv_stream_t *)&ctl->server, CTL_BACKLOG,
-		    on_connection)) == 0) {
-			if (strcmp(ctl->path, path) == 0)
-				log_notice("socket activation: serving %s, "
-				    "passed by systemd as fd %d", ctl->path,
-				    fd);
-			else
-				log_notice("socket activation: serving %s, "
-				    "passed by systemd as fd %d, instead of "
-				    "binding %s", ctl->path, fd, path);
-			pd->ctl = ctl;
-			return 0;
-		}
-		snprintf(err, errlen, "socket activation: fd %d (%s): %s", fd,
-		    ctl->path, uv_strerror(r));
-		uv_close((uv_handle_t *)&ctl->server, NULL);
-		uv_run(pd->loop, UV_RUN_NOWAIT);
-		free(ctl);
-		return -1;
-	}
-	if (strlen(path) >= sizeof(ctl->path)) {
-		snprintf(err, errlen, "socket path too long (%zu bytes, at "
-		    "most %zu): %s", strlen(path), sizeof(ctl->path) - 1, path);
-		free(ctl);
-		return -1;
-	}
-	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
-	snprintf(dir, sizeof(dir), "%s", path);
-	/* The directory (e.g. /run/portd) is made if it is missing. */
-	if (mkdir(dirname(dir), 0755) == -1 && errno != EEXIST)
-		log_warn("mkdir %s", dir);
-	if (probe_stale(path, err, errlen) == -1) {
-		free(ctl);
-		return -1;
-	}
 	uv_pipe_init(pd->loop, &ctl->server, 0);
 	ctl->server.data = pd;
-	/* Bind with no access at all, then chmod: no window in which the
-	 * socket has wider permissions than configured. */
-	old = umask(0177);
-	r = uv_pipe_bind(&ctl->server, path);
-	umask(old);
-	if (r != 0) {
-		snprintf(err, errlen, "bind %s: %s", path, uv_strerror(r));
-		uv_close((uv_handle_t *)&ctl->server, NULL);
-		uv_run(pd->loop, UV_RUN_NOWAIT);
-		free(ctl);
-		return -1;
-	}
-	ctl->created = 1;
-	if (set_group(path, pd->cfg.socket_group, err, errlen) == -1) {
-		unlink(path);
-		uv_close((uv_handle_t *)&ctl->server, NULL);
-		uv_run(pd->loop, UV_RUN_NOWAIT);
-		free(ctl);
-		return -1;
-	}
-	if (chmod(path, (mode_t)pd->opts.socket_mode) == -1)
-		log_warn("chmod %s", path);
+	if (listen_bind(pd, &ctl->server, ctl->path, sizeof(ctl->path),
+	    &ctl->created, err, errlen) == -1)
+		goto fail;
 	if ((r = uv_listen((uv_stream_t *)&ctl->server, CTL_BACKLOG,
 	    on_connection)) != 0) {
-		snprintf(err, errlen, "listen %s: %s", path, uv_strerror(r));
-		unlink(path);
-		uv_close((uv_handle_t *)&ctl->server, NULL);
-		uv_run(pd->loop, UV_RUN_NOWAIT);
-		free(ctl);
-		return -1;
+		snprintf(err, errlen, "listen %s: %s", ctl->path,
+		    uv_strerror(r));
+		listen_unbind(ctl->path, ctl->created);
+		goto fail;
 	}
 	pd->ctl = ctl;
 	return 0;
+fail:
+	uv_close((uv_handle_t *)&ctl->server, NULL);
+	uv_run(pd->loop, UV_RUN_NOWAIT);
+	free(ctl);
+	return -1;
 }
 
 static void
@@ -805,8 +564,7 @@ ctl_close(struct portd *pd)
 		return;
 	while (ctl->clients != NULL)
 		client_close(ctl->clients);
-	if (ctl->created && unlink(ctl->path) == -1 && errno != ENOENT)
-		log_warn("unlink %s", ctl->path);
+	listen_unbind(ctl->path, ctl->created);
 	ctl->created = 0;
 	uv_close((uv_handle_t *)&ctl->server, on_server_closed);
 }

@@ -10,6 +10,7 @@
 #include "enforce.h"
 #include "killjob.h"
 #include "log.h"
+#include "peer.h"
 #include "portd.h"
 #include "rules.h"
 
@@ -268,6 +269,7 @@ act(struct portd *pd, const struct rule *r, const struct sock_info *si,
     const struct proc_info *p)
 {
 	struct killjob_params kp;
+	struct peer self;
 	struct snapshot one;
 	struct filter f;
 	struct portspec ps;
@@ -292,8 +294,8 @@ act(struct portd *pd, const struct rule *r, const struct sock_info *si,
 	kp.sig = r->action == RULE_KILL ? SIGKILL : SIGTERM;
 	kp.escalate = r->action == RULE_TERMINATE;
 	kp.timeout_ms = r->action == RULE_KILL ? KILL_WAIT_MS : r->grace_ms;
-	kp.uid = 0;
-	kp.pid = getpid();
+	peer_self(&self);
+	kp.peer = &self;
 	if ((pi = snapshot_add_proc(&one, p)) >= 0 &&
 	    snapshot_add_row(&one, si, pi, PD_OWNER_OK) != NULL) {
 		struct inflight *nf = realloc(pd->enforce->fl,

@@ -9,6 +9,7 @@
 
 #include "killjob.h"
 #include "log.h"
+#include "peer.h"
 #include "portd.h"
 
 #define KILL_POLL_MS	50
@@ -137,33 +138,29 @@ copy_rows(const struct snapshot *s, struct snapshot *out)
 }
 
 /*
- * kill(2)'s rule for an unprivileged sender: its uid must match the
- * target's real or saved uid. portd runs as root, so it applies the rule
- * itself before anything is signalled.
+ * What the requester may not signal is left out before anything is
+ * signalled: portd runs with every right, so it checks the requester's.
  */
 static void
-authorize(struct portd *pd, struct kill_plan *kp, uid_t uid, pid_t pid)
+authorize(struct portd *pd, struct kill_plan *kp, const struct peer *peer)
 {
 	struct kill_target *t;
 	size_t i;
 
-	if (uid == 0)
-		return;
 	for (i = 0; i < kp->ntargets; i++) {
 		t = &kp->targets[i];
-		if (t->outcome != KILL_PENDING)
-			continue;
-		if (uid != (uid_t)-1 && (t->proc.uid == (uint32_t)uid ||
-		    t->proc.suid == (uint32_t)uid))
+		if (t->outcome != KILL_PENDING ||
+		    peer_may_signal(peer, &t->proc))
 			continue;
 		t->outcome = KILL_DENIED;
-		snprintf(t->err, sizeof(t->err), "uid %u may not signal "
-		    "pid %d (uid %u)", (unsigned)uid, (int)t->proc.pid,
-		    (unsigned)t->proc.uid);
+		snprintf(t->err, sizeof(t->err), "uid %d may not signal "
+		    "pid %d (uid %u)", peer->uid == PD_UID_UNKNOWN ? -1 :
+		    (int)peer->uid, (int)t->proc.pid, (unsigned)t->proc.uid);
 		pd->denials++;
-		log_warnx("denied kill of pid %d (%s, uid %u) to uid %u pid %d",
+		log_warnx("denied kill of pid %d (%s, uid %u) to uid %d pid %d",
 		    (int)t->proc.pid, t->proc.comm, (unsigned)t->proc.uid,
-		    (unsigned)uid, (int)pid);
+		    peer->uid == PD_UID_UNKNOWN ? -1 : (int)peer->uid,
+		    (int)peer->pid);
 	}
 }
 
@@ -196,7 +193,7 @@ killjob_start(struct portd *pd, const struct snapshot *rows,
 	job->timer.data = job;
 	job->next = pd->jobs;
 	pd->jobs = job;
-	authorize(pd, &job->plan, kp->uid, kp->pid);
+	authorize(pd, &job->plan, kp->peer);
 	if (kp->dry_run) {
 		kill_plan_dry_run(&job->plan);
 		job_finish(job);

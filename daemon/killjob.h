@@ -30,8 +30,8 @@ struct killjob_params {
 	int escalate;		/* SIGKILL what still holds after timeout */
 	uint32_t timeout_ms;
 	int dry_run;
-	uid_t uid;		/* requester; 0: root (or portd itself) */
-	pid_t pid;
+	const struct peer *peer;	/* who asked: only what it may signal
+					 * is signalled */
 };
 
 /*

@@ -116,9 +116,9 @@ const char *ctl_path(const struct portd *);
 size_t	ctl_nwatchers(const struct portd *);
 
 struct ctl_client;
-/* The peer's credentials, from SO_PEERCRED at accept. */
-uid_t	ctl_client_uid(const struct ctl_client *);
-pid_t	ctl_client_pid(const struct ctl_client *);
+struct peer;
+/* Who connected (SO_PEERCRED or the OS's equivalent, at accept). */
+const struct peer *ctl_client_peer(const struct ctl_client *);
 /* Queues one line (with its newline); takes ownership of line. */
 void	ctl_client_send(struct ctl_client *, char *line);
 /* A reply will come later (a kill in progress): do not close on EOF

@@ -1,0 +1,47 @@
+/*
+ * peer_linux.c - control clients identified by SO_PEERCRED.
+ */
+#include <sys/socket.h>
+
+#include <string.h>
+#include <unistd.h>
+
+#include "peer.h"
+
+void
+peer_identify(uv_pipe_t *pipe, struct peer *p)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	uv_os_fd_t fd;
+
+	memset(p, 0, sizeof(*p));
+	p->uid = PD_UID_UNKNOWN;
+	p->pid = -1;
+	if (uv_fileno((uv_handle_t *)pipe, &fd) != 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+		return;
+	p->uid = cred.uid;
+	p->pid = cred.pid;
+	p->admin = cred.uid == 0;
+}
+
+void
+peer_self(struct peer *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->uid = (uint32_t)geteuid();
+	p->pid = (int32_t)getpid();
+	p->admin = 1;
+}
+
+int
+peer_may_signal(const struct peer *peer, const struct proc_info *p)
+{
+	if (peer->admin)
+		return 1;
+	/* kill(2): the sender's uid matches the target's real or saved
+	 * uid. portd runs as root, so it applies the rule itself. */
+	return peer->uid != PD_UID_UNKNOWN &&
+	    (p->uid == peer->uid || p->suid == peer->uid);
+}
