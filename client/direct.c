@@ -78,7 +78,6 @@ direct_kill(const struct opts *o, const struct filter *f)
 	struct kill_plan kp;
 	char err[256];
 	int32_t self = backend_self_pid();
-	size_t i;
 	int rc = EXIT_MATCH, sig = o->sig ? o->sig : SIGTERM;
 
 	if ((b = backend_new(BACKEND_ONESHOT, err, sizeof(err))) == NULL) {
@@ -119,11 +118,7 @@ direct_kill(const struct opts *o, const struct filter *f)
 		kill_plan_finish(&kp);
 	}
 	o->out->kill_end(stdout, &s, &kp, o->dry_run);
-	for (i = 0; i < kp.ntargets; i++)
-		if (kill_outcome_failed(kp.targets[i].outcome))
-			rc = EXIT_ERROR;
-	/* A socket nobody visible holds was not freed either. */
-	if (kp.unowned > 0)
+	if (kill_plan_failed(&kp))
 		rc = EXIT_ERROR;
 	kill_plan_free(&kp);
 	snapshot_clear(&s);

@@ -315,10 +315,7 @@ remote_kill(struct opts *o, int fd, const struct filter *f)
 				kp.unowned++;
 		o->out->kill_begin(stdout, &s);
 		o->out->kill_end(stdout, &s, &kp, o->dry_run);
-		for (i = 0; i < kp.ntargets; i++)
-			if (kill_outcome_failed(kp.targets[i].outcome))
-				rc = EXIT_ERROR;
-		if (kp.unowned > 0)
+		if (kill_plan_failed(&kp))
 			rc = EXIT_ERROR;
 	}
 	kill_plan_free(&kp);

@@ -74,14 +74,21 @@ kill_plan_free(struct kill_plan *kp)
 	memset(kp, 0, sizeof(*kp));
 }
 
-void
-kill_plan_dry_run(struct kill_plan *kp)
+/* Every target still undecided gets this outcome. */
+static void
+decide_pending(struct kill_plan *kp, int outcome)
 {
 	size_t i;
 
 	for (i = 0; i < kp->ntargets; i++)
 		if (kp->targets[i].outcome == KILL_PENDING)
-			kp->targets[i].outcome = KILL_DRYRUN;
+			kp->targets[i].outcome = outcome;
+}
+
+void
+kill_plan_dry_run(struct kill_plan *kp)
+{
+	decide_pending(kp, KILL_DRYRUN);
 }
 
 size_t
@@ -182,11 +189,21 @@ kill_plan_update(struct kill_plan *kp, const struct snapshot *now)
 void
 kill_plan_finish(struct kill_plan *kp)
 {
+	decide_pending(kp, KILL_RUNNING);
+}
+
+int
+kill_plan_failed(const struct kill_plan *kp)
+{
 	size_t i;
 
+	/* A socket nobody visible holds was not freed either. */
+	if (kp->unowned > 0)
+		return 1;
 	for (i = 0; i < kp->ntargets; i++)
-		if (kp->targets[i].outcome == KILL_PENDING)
-			kp->targets[i].outcome = KILL_RUNNING;
+		if (kill_outcome_failed(kp->targets[i].outcome))
+			return 1;
+	return 0;
 }
 
 int

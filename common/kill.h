@@ -78,6 +78,10 @@ size_t	 kill_plan_update(struct kill_plan *, const struct snapshot *now);
 /* Final outcome for targets still undecided: KILL_RUNNING. */
 void	 kill_plan_finish(struct kill_plan *);
 
+/* True if some target was not dealt with, or a socket had no visible
+ * owner to signal: the port was not freed (portctl exits 2). */
+int	 kill_plan_failed(const struct kill_plan *);
+
 /* True if the outcome means the process was not dealt with. */
 int	 kill_outcome_failed(int outcome);
 const char *kill_outcome_name(int outcome);	/* "exited", "pid reused" */
