@@ -16,10 +16,12 @@ portd starts in the foreground; Ctrl-C stops it. In another terminal:
     $build/portctl who 22          # who holds port 22
     $build/portctl watch           # bind/unbind events as they happen
     $build/portctl kill 8080       # free port 8080 (SIGTERM, then SIGKILL)
+    $build/portctl rules           # the demo rule from conf/run.conf: it
+                                   # logs whoever binds 18080-18089/tcp
 
 MSG
 if [ "$(id -u)" != 0 ]; then
 	echo "(not root: owners of other users' sockets show as 'not visible')"
 	echo
 fi
-exec "$build/portd" --socket "$sock"
+exec "$build/portd" --socket "$sock" --config "$(dirname "$0")/../conf/run.conf"
