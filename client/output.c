@@ -93,7 +93,7 @@ table_kill_end(FILE *fp, const struct snapshot *s, const struct kill_plan *kp,
     int dry_run)
 {
 	const struct kill_target *t;
-	char s1[32], s2[32];
+	char s1[48], s2[48];
 	size_t i;
 
 	(void)s;
@@ -102,7 +102,8 @@ table_kill_end(FILE *fp, const struct snapshot *s, const struct kill_plan *kp,
 		fprintf(fp, "pid %d (%s): ", (int)t->proc.pid,
 		    t->proc.comm[0] ? t->proc.comm : "?");
 		if (dry_run && t->outcome == KILL_DRYRUN)
-			fprintf(fp, "would be signalled (dry run)\n");
+			fprintf(fp, "would be %s (dry run)\n",
+			    backend_has_signals() ? "signalled" : "terminated");
 		else if (t->signalled && t->first_signal &&
 		    t->first_signal != t->signalled)
 			fprintf(fp, "%s, then %s: %s\n",

@@ -52,6 +52,16 @@ int	 backend_snapshot(struct backend *, const struct filter *f,
 	    struct snapshot *out, char *err, size_t errlen);
 
 /*
+ * For a caller that keeps the previous result (portd's live map): the
+ * same as backend_snapshot(b, NULL, out, ...), but when no row would
+ * differ from those of the last call that filled out, returns 1 and leaves
+ * out untouched, so an unchanged system costs no rows, sort or diff.
+ * Returns 0 when out was filled (cleared first), -1 with err set.
+ */
+int	 backend_snapshot_changes(struct backend *, struct snapshot *out,
+	    char *err, size_t errlen);
+
+/*
  * Sockets only, no owner resolution (cheap: one socket-table read). Rows
  * have proc -1 and reason PD_OWNER_NONE; sock.pid is set where the OS's
  * table names the owner (Windows). Used to wait for a port's release.

@@ -34,8 +34,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +51,10 @@
 #define NL_BUFSZ	(64 * 1024)
 #define DENTS_BUFSZ	(32 * 1024)
 #define BC_MAX_RANGES	16
+#define SCAN_MAX_THREADS	8	/* a one-shot scan's threads, at most */
+#define SCAN_PAR_MIN	64	/* fewer processes: not worth a thread */
+#define SCAN_CHUNK	4	/* processes a thread takes at a time */
+#define LIST_MAX_SKIPS	9	/* list /proc at least every 10th snapshot */
 
 enum ent_state {
 	ENT_SEARCH = 0,		/* no owner known yet: look for one */
@@ -62,6 +69,7 @@ struct inode_ent {
 	uint32_t npids, cappids;
 	uint8_t state;		/* enum ent_state */
 	uint8_t reason;		/* enum pd_reason when ENT_UNOWNED */
+	uint8_t present;	/* drop_vanished: still in the table */
 };
 
 /* One process in /proc. key must stay first. */
@@ -75,6 +83,7 @@ struct proc_ent {
 	uint8_t has_info;
 	uint8_t owns;		/* held a listener at the last snapshot */
 	uint64_t first_seen;	/* snapshot number when first listed */
+	uint64_t nfds;		/* open fds when last scanned (fd_counts) */
 	int snap_idx;		/* index in the snapshot being built */
 	struct proc_info info;
 };
@@ -91,16 +100,33 @@ struct found {
 	int32_t pid;
 };
 
+/*
+ * What reading fd directories collects. The backend has one; a parallel
+ * one-shot scan gives every other thread its own and merges them, so
+ * threads share nothing they write but their own processes' entries.
+ */
+struct scanner {
+	char *dents;			/* getdents64 buffer */
+	struct found *found;
+	size_t nfound, capfound;
+	uint64_t procs_scanned;		/* folded into the stats */
+	uint64_t fds_read;
+	int any_denied;
+};
+
 struct backend {
 	int flags;
 	int procfd;
+	int lafd;		/* /proc/loadavg, -1 if not kept open */
 	int nlfd;		/* -1: netlink unavailable, use /proc/net */
 	uid_t euid;
 	char *nlbuf;
-	char *dents;
 
 	struct sock_info *socks;	/* the current dump */
 	size_t nsocks, capsocks;
+	struct sock_info *last;		/* the previous full dump */
+	size_t nlast, caplast;
+	int socks_changed;		/* the dump differs from the last */
 
 	struct inode_ent *ents;
 	size_t nents, capents;
@@ -110,13 +136,32 @@ struct backend {
 	size_t nprocs, capprocs;
 	struct idx proc_idx;
 
-	struct found *found;
-	size_t nfound, capfound;
+	struct scanner scan;		/* this thread's */
+	struct found *removed;		/* apply_found's scratch */
+	size_t nremoved, capremoved;
+	int32_t *strip;			/* pids apply_found strips */
+	size_t nstrip, capstrip;
+
+	/*
+	 * What changed, so that an unchanged table costs no rebuild: an
+	 * owner set or a reason changed in this resolve (ents_dirty); a
+	 * known process left or its pid was reused (procs_gone); the rows
+	 * differ from the last ones backend_snapshot_changes built
+	 * (rows_dirty, cleared only there).
+	 */
+	int ents_dirty;
+	int procs_gone;
+	int rows_dirty;
 
 	uint32_t resync_slice_num;	/* processes per snapshot = */
 	uint32_t resync_slice_den;	/*   nprocs * num / den, rounded up */
 	int32_t resync_cursor;		/* last pid rescanned */
 	int any_denied;			/* a scan this snapshot hit EACCES */
+	int fd_counts;			/* stat on /proc/PID/fd counts fds */
+	unsigned long long la_threads;	/* /proc/loadavg at the last listing */
+	unsigned long long la_lastpid;
+	int la_valid;
+	uint32_t list_skips;		/* listings skipped in a row */
 	uint64_t young_snaps;		/* "young": first seen this recently */
 	uint32_t pass;			/* scans since the last apply_found */
 
@@ -214,16 +259,21 @@ proc_find(struct backend *b, int32_t pid)
 static int
 ent_add_pid(struct inode_ent *e, int32_t pid)
 {
-	uint32_t i;
-	size_t cap = e->cappids;
+	uint32_t i, cap;
+	int32_t *p;
 
 	for (i = 0; i < e->npids; i++)
 		if (e->pids[i] == pid)
 			return 0;
-	if (vec_grow((void **)&e->pids, &cap, e->npids + 1,
-	    sizeof(*e->pids)) == -1)
-		return -1;
-	e->cappids = (uint32_t)cap;
+	/* Most sockets have one owner: start at two, not vec_grow's 64
+	 * (12k listeners would otherwise hold 3 MB of empty slots). */
+	if (e->npids == e->cappids) {
+		cap = e->cappids ? e->cappids * 2 : 2;
+		if ((p = realloc(e->pids, cap * sizeof(*p))) == NULL)
+			return -1;
+		e->pids = p;
+		e->cappids = cap;
+	}
 	e->pids[e->npids++] = pid;
 	e->state = ENT_OWNED;
 	return 0;
@@ -591,22 +641,68 @@ backend_self_pid(void)
 	return (int32_t)getpid();
 }
 
+/*
+ * Whether no task was created or reaped since the last listing of /proc,
+ * from /proc/loadavg (one pread): every fork moves the last pid, every
+ * task reaped lowers the thread count. Then the process table cannot have
+ * changed, and a steady state does not read the /proc directory (a
+ * millisecond with a thousand processes) every snapshot; it still does
+ * every LIST_MAX_SKIPS + 1 snapshots, should the last pid ever wrap to
+ * the same value within one interval.
+ */
+static int
+procs_unchanged(struct backend *b)
+{
+	unsigned long long threads, last;
+	char buf[128], *p;
+	ssize_t n;
+	int same;
+
+	if (b->lafd == -1 || (n = pread(b->lafd, buf, sizeof(buf) - 1, 0)) <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* "0.00 0.01 0.05 1/123 4567": running/threads, last pid */
+	if ((p = strchr(buf, '/')) == NULL ||
+	    sscanf(p + 1, "%llu %llu", &threads, &last) != 2) {
+		b->la_valid = 0;
+		return 0;
+	}
+	same = b->la_valid && threads == b->la_threads &&
+	    last == b->la_lastpid && b->list_skips < LIST_MAX_SKIPS;
+	b->la_threads = threads;
+	b->la_lastpid = last;
+	b->la_valid = 1;
+	return same;
+}
+
 /* Lists /proc into a new process table, carrying over what is known. */
 static int
 list_procs(struct backend *b)
 {
 	struct proc_ent *old = b->procs, *np = NULL, *o;
-	size_t nold = b->nprocs, n = 0, cap = 0, i;
+	size_t nold = b->nprocs, n = 0, cap = 0, i, kept = 0;
 	struct idx oldidx = b->proc_idx;
 	ssize_t len;
 	long pos, pid;
 	char *end;
 	struct dirent64 *d;
 
+	if (!(b->flags & BACKEND_ONESHOT) && b->nprocs > 0 &&
+	    procs_unchanged(b)) {
+		b->list_skips++;
+		for (i = 0; i < nold; i++) {
+			b->procs[i].fresh = 0;
+			b->procs[i].scanned = 0;
+			b->procs[i].snap_idx = -1;
+		}
+		b->procs_gone = 0;
+		return 0;
+	}
+	b->list_skips = 0;
 	if (lseek(b->procfd, 0, SEEK_SET) == -1)
-		return -1;
+		goto fail_early;
 	for (;;) {
-		len = getdents64(b->procfd, b->dents, DENTS_BUFSZ);
+		len = getdents64(b->procfd, b->scan.dents, DENTS_BUFSZ);
 		if (len == -1 && errno == EINTR)
 			continue;
 		if (len == -1)
@@ -614,7 +710,7 @@ list_procs(struct backend *b)
 		if (len == 0)
 			break;
 		for (pos = 0; pos < len; pos += d->d_reclen) {
-			d = (struct dirent64 *)(void *)(b->dents + pos);
+			d = (struct dirent64 *)(void *)(b->scan.dents + pos);
 			if (d->d_name[0] < '1' || d->d_name[0] > '9')
 				continue;
 			pid = strtol(d->d_name, &end, 10);
@@ -643,10 +739,13 @@ list_procs(struct backend *b)
 				np[n].snap_idx = -1;
 				o->has_info = 0;	/* moved */
 				o->info.exe = NULL;
+				kept++;
 			}
 			n++;
 		}
 	}
+	/* Owners can only have left if a known process did. */
+	b->procs_gone = kept < nold;
 	for (i = 0; i < nold; i++)
 		if (old[i].has_info || old[i].info.exe != NULL)
 			proc_info_clear(&old[i].info);
@@ -663,20 +762,25 @@ fail:
 			proc_info_clear(&np[i].info);
 	free(np);
 	b->proc_idx = oldidx;
+fail_early:
+	b->la_valid = 0;	/* the table is not what loadavg said */
 	return -1;
 }
 
 /*
- * Reads one process's fd directory and records (entry, pid) for every fd
- * that names a socket in the inode table. A process that exits mid-scan
- * simply ends the scan; one whose fds cannot be read is marked denied.
+ * Reads one process's fd directory and records (entry, pid) in s for every
+ * fd that names a socket in the inode table. A process that exits
+ * mid-scan simply ends the scan; one whose fds cannot be read is marked
+ * denied. Safe in several threads at once on different processes: the
+ * inode table is only read, and only p and s are written.
  */
 static int
-scan_proc(struct backend *b, struct proc_ent *p)
+scan_proc(struct backend *b, struct scanner *s, struct proc_ent *p)
 {
 	char path[32], link[64];
 	struct dirent64 *d;
 	struct inode_ent *e;
+	struct stat st;
 	uint64_t inode;
 	ssize_t len, n;
 	long pos;
@@ -685,29 +789,33 @@ scan_proc(struct backend *b, struct proc_ent *p)
 	p->scanned = 1;
 	p->scan_pass = b->pass;
 	p->denied = 0;
-	b->stats.procs_scanned++;
+	s->procs_scanned++;
 	snprintf(path, sizeof(path), "%d/fd", (int)p->key);
 	if ((dfd = openat(b->procfd, path, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) == -1) {
 		if (errno == EACCES || errno == EPERM)
-			p->denied = b->any_denied = 1;
+			p->denied = s->any_denied = 1;
 		return 0;
 	}
+	/* Counted before listing: an fd opened meanwhile makes the count
+	 * differ next time, never hides. */
+	if (b->fd_counts && !(b->flags & BACKEND_ONESHOT))
+		p->nfds = fstat(dfd, &st) == 0 ? (uint64_t)st.st_size : 0;
 	for (;;) {
-		len = getdents64(dfd, b->dents, DENTS_BUFSZ);
+		len = getdents64(dfd, s->dents, DENTS_BUFSZ);
 		if (len == -1 && errno == EINTR)
 			continue;
 		if (len <= 0)
 			break;
 		for (pos = 0; pos < len; pos += d->d_reclen) {
-			d = (struct dirent64 *)(void *)(b->dents + pos);
+			d = (struct dirent64 *)(void *)(s->dents + pos);
 			if (d->d_name[0] == '.')
 				continue;
-			b->stats.fds_read++;
+			s->fds_read++;
 			n = readlinkat(dfd, d->d_name, link, sizeof(link));
 			if (n == -1) {
 				if (errno == EACCES || errno == EPERM) {
-					p->denied = b->any_denied = 1;
+					p->denied = s->any_denied = 1;
 					goto out;
 				}
 				continue;	/* closed meanwhile */
@@ -716,14 +824,14 @@ scan_proc(struct backend *b, struct proc_ent *p)
 				continue;
 			if ((e = ent_find(b, inode)) == NULL)
 				continue;
-			if (vec_grow((void **)&b->found, &b->capfound,
-			    b->nfound + 1, sizeof(*b->found)) == -1) {
+			if (vec_grow((void **)&s->found, &s->capfound,
+			    s->nfound + 1, sizeof(*s->found)) == -1) {
 				close(dfd);
 				return -1;
 			}
-			b->found[b->nfound].ent = (uint32_t)(e - b->ents);
-			b->found[b->nfound].pid = (int32_t)p->key;
-			b->nfound++;
+			s->found[s->nfound].ent = (uint32_t)(e - b->ents);
+			s->found[s->nfound].pid = (int32_t)p->key;
+			s->nfound++;
 		}
 	}
 out:
@@ -731,33 +839,118 @@ out:
 	return 0;
 }
 
+/* Moves what t collected into s (t's found list is emptied). */
+static int
+scanner_merge(struct scanner *s, struct scanner *t)
+{
+	if (vec_grow((void **)&s->found, &s->capfound, s->nfound + t->nfound,
+	    sizeof(*s->found)) == -1)
+		return -1;
+	if (t->nfound > 0)
+		memcpy(s->found + s->nfound, t->found,
+		    t->nfound * sizeof(*t->found));
+	s->nfound += t->nfound;
+	t->nfound = 0;
+	s->procs_scanned += t->procs_scanned;
+	s->fds_read += t->fds_read;
+	s->any_denied |= t->any_denied;
+	t->procs_scanned = t->fds_read = 0;
+	t->any_denied = 0;
+	return 0;
+}
+
+static int
+cmp_pid(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+cmp_found(const void *a, const void *b)
+{
+	const struct found *x = a, *y = b;
+
+	if (x->ent != y->ent)
+		return x->ent < y->ent ? -1 : 1;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/* Sorts v and drops duplicates (a process may hold a socket twice). */
+static size_t
+found_unique(struct found *v, size_t n)
+{
+	size_t i, k;
+
+	if (n < 2)
+		return n;
+	qsort(v, n, sizeof(*v), cmp_found);
+	for (i = k = 1; i < n; i++)
+		if (cmp_found(&v[i], &v[k - 1]) != 0)
+			v[k++] = v[i];
+	return k;
+}
+
 /*
  * Applies the scans of this pass: a process scanned in it holds exactly
- * what its scan found, so it is first removed from every entry.
+ * what its scan found, so it is first removed from every entry. Only a
+ * process that held something at the last snapshot (owns) can be in an
+ * entry, so only those are looked for; when what is removed is what is
+ * found again, the owners did not change (ents_dirty stays as it was).
  */
 static int
 apply_found(struct backend *b)
 {
 	struct proc_ent *p;
 	struct inode_ent *e;
-	size_t i;
+	size_t i, nf;
 	uint32_t j, k;
 
-	for (i = 0; i < b->nents; i++) {
+	b->nstrip = b->nremoved = 0;
+	for (i = 0; i < b->nprocs; i++) {
+		p = &b->procs[i];
+		if (!p->scanned || p->scan_pass != b->pass || !p->owns)
+			continue;
+		if (vec_grow((void **)&b->strip, &b->capstrip, b->nstrip + 1,
+		    sizeof(*b->strip)) == -1)
+			return -1;
+		b->strip[b->nstrip++] = (int32_t)p->key;
+	}
+	if (b->nstrip > 1)
+		qsort(b->strip, b->nstrip, sizeof(*b->strip), cmp_pid);
+	for (i = 0; b->nstrip > 0 && i < b->nents; i++) {
 		e = &b->ents[i];
 		for (j = k = 0; j < e->npids; j++) {
-			p = proc_find(b, e->pids[j]);
-			if (p != NULL && p->scanned && p->scan_pass == b->pass)
+			if (bsearch(&e->pids[j], b->strip, b->nstrip,
+			    sizeof(*b->strip), cmp_pid) != NULL) {
+				if (vec_grow((void **)&b->removed,
+				    &b->capremoved, b->nremoved + 1,
+				    sizeof(*b->removed)) == -1)
+					return -1;
+				b->removed[b->nremoved].ent = (uint32_t)i;
+				b->removed[b->nremoved++].pid = e->pids[j];
 				continue;
+			}
 			e->pids[k++] = e->pids[j];
 		}
 		e->npids = k;
 	}
-	for (i = 0; i < b->nfound; i++)
-		if (ent_add_pid(&b->ents[b->found[i].ent],
-		    b->found[i].pid) == -1)
+	nf = found_unique(b->scan.found, b->scan.nfound);
+	b->nremoved = found_unique(b->removed, b->nremoved);
+	if (nf != b->nremoved || (nf > 0 && memcmp(b->scan.found, b->removed,
+	    nf * sizeof(*b->removed)) != 0))
+		b->ents_dirty = 1;
+	for (i = 0; i < nf; i++)
+		if (ent_add_pid(&b->ents[b->scan.found[i].ent],
+		    b->scan.found[i].pid) == -1)
 			return -1;
-	b->nfound = 0;
+	b->scan.nfound = 0;
+	b->stats.procs_scanned += b->scan.procs_scanned;
+	b->stats.fds_read += b->scan.fds_read;
+	b->any_denied |= b->scan.any_denied;
+	b->scan.procs_scanned = b->scan.fds_read = 0;
+	b->scan.any_denied = 0;
 	b->pass++;
 	return 0;
 }
@@ -835,20 +1028,149 @@ prune_owners(struct backend *b)
 				continue;
 			e->pids[k++] = e->pids[j];
 		}
+		if (k < e->npids)
+			b->ents_dirty = 1;
 		e->npids = k;
 		if (k == 0 && e->state == ENT_OWNED)
 			e->state = ENT_SEARCH;
 	}
 }
 
+/* ---- a one-shot scan over several threads ----------------------------- */
+
+/*
+ * A one-shot snapshot reads every process's fd directory, which costs
+ * about 1.7 us per descriptor in the kernel (a readlinkat each, plus the
+ * listing): a few hundred ms with 200k descriptors, all of it system time
+ * in one thread while the other CPUs idle. The processes are independent,
+ * so threads take them a few at a time from a shared cursor (they differ
+ * a lot in size) and each collects into its own scanner; the results are
+ * merged afterwards, so the outcome is the serial scan's. Only
+ * BACKEND_ONESHOT backends do this: portd's incremental snapshots read a
+ * handful of processes per tick, where a thread would cost more than it
+ * saves and a daemon's steady state should stay on one CPU.
+ */
+struct scan_job {
+	struct backend *b;
+	struct proc_ent **todo;
+	size_t ntodo;
+	atomic_size_t next;
+	atomic_int failed;
+};
+
+struct scan_thread {
+	struct scan_job *job;
+	struct scanner *s;
+	pthread_t tid;
+	int started;
+};
+
+static void *
+scan_worker(void *arg)
+{
+	struct scan_thread *t = arg;
+	struct scan_job *job = t->job;
+	size_t i, end;
+
+	while (!atomic_load(&job->failed)) {
+		i = atomic_fetch_add(&job->next, SCAN_CHUNK);
+		if (i >= job->ntodo)
+			break;
+		end = i + SCAN_CHUNK < job->ntodo ? i + SCAN_CHUNK : job->ntodo;
+		for (; i < end; i++)
+			if (scan_proc(job->b, t->s, job->todo[i]) == -1) {
+				atomic_store(&job->failed, 1);
+				break;
+			}
+	}
+	return NULL;
+}
+
+/* CPUs this process may run on, at most SCAN_MAX_THREADS. */
+static int
+scan_nthreads(void)
+{
+	cpu_set_t set;
+	long n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		n = CPU_COUNT(&set);
+	else
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	return n > SCAN_MAX_THREADS ? SCAN_MAX_THREADS : (int)n;
+}
+
+/*
+ * Scans the processes want() selects over several threads. Returns 0, -1
+ * (out of memory), or 1 when one thread is the better choice (a caching
+ * backend, one CPU, few processes): then the caller scans serially.
+ */
+static int
+scan_parallel(struct backend *b, int (*want)(const struct proc_ent *))
+{
+	struct scan_thread th[SCAN_MAX_THREADS];
+	struct scanner sc[SCAN_MAX_THREADS];
+	struct scan_job job;
+	size_t i;
+	int n, k, r = 0;
+
+	if (!(b->flags & BACKEND_ONESHOT) || (n = scan_nthreads()) < 2)
+		return 1;
+	memset(&job, 0, sizeof(job));
+	job.b = b;
+	if ((job.todo = malloc(b->nprocs * sizeof(*job.todo) + 1)) == NULL)
+		return -1;
+	for (i = 0; i < b->nprocs; i++)
+		if (!b->procs[i].scanned && want(&b->procs[i]))
+			job.todo[job.ntodo++] = &b->procs[i];
+	if (job.ntodo < SCAN_PAR_MIN) {
+		free(job.todo);
+		return 1;
+	}
+	atomic_init(&job.next, 0);
+	atomic_init(&job.failed, 0);
+	memset(th, 0, sizeof(th));
+	memset(sc, 0, sizeof(sc));
+	/* Thread 0 is this one, with the backend's own scanner. */
+	th[0].job = &job;
+	th[0].s = &b->scan;
+	for (k = 1; k < n; k++) {
+		th[k].job = &job;
+		th[k].s = &sc[k];
+		if ((sc[k].dents = malloc(DENTS_BUFSZ)) == NULL)
+			break;
+		/* If a thread cannot start, the others take its share. */
+		th[k].started = pthread_create(&th[k].tid, NULL, scan_worker,
+		    &th[k]) == 0;
+		if (!th[k].started)
+			break;
+	}
+	scan_worker(&th[0]);
+	for (k = 1; k < n; k++) {
+		if (th[k].started)
+			pthread_join(th[k].tid, NULL);
+		if (r == 0 && scanner_merge(&b->scan, &sc[k]) == -1)
+			r = -1;
+		free(sc[k].dents);
+		free(sc[k].found);
+	}
+	free(job.todo);
+	return atomic_load(&job.failed) ? -1 : r;
+}
+
 static int
 scan_where(struct backend *b, int (*want)(const struct proc_ent *))
 {
 	size_t i;
+	int r;
 
-	for (i = 0; i < b->nprocs; i++)
+	if ((r = scan_parallel(b, want)) == -1)
+		return -1;
+	for (i = 0; r == 1 && i < b->nprocs; i++)
 		if (!b->procs[i].scanned && want(&b->procs[i]) &&
-		    scan_proc(b, &b->procs[i]) == -1)
+		    scan_proc(b, &b->scan, &b->procs[i]) == -1)
 			return -1;
 	return apply_found(b);
 }
@@ -883,6 +1205,97 @@ want_any(const struct proc_ent *p)
 	return 1;
 }
 
+/*
+ * Scans the processes whose number of open fds changed since their last
+ * scan: a new listener in a process portd already knows is most likely in
+ * one of them (socket() added an fd), found here for the price of one stat
+ * per process instead of reading every fd of every owner. Linux 6.2 and
+ * later report the count as the size of /proc/PID/fd (fd_counts); a
+ * socket this misses (an fd closed as the socket was opened) is still
+ * found by the passes after it.
+ */
+static int
+scan_changed(struct backend *b)
+{
+	struct proc_ent *p;
+	struct stat st;
+	char path[32];
+	size_t i;
+
+	for (i = 0; i < b->nprocs; i++) {
+		p = &b->procs[i];
+		if (p->scanned)
+			continue;
+		snprintf(path, sizeof(path), "%d/fd", (int)p->key);
+		if (fstatat(b->procfd, path, &st, 0) == -1 ||
+		    (uint64_t)st.st_size == p->nfds)
+			continue;
+		if (scan_proc(b, &b->scan, p) == -1)
+			return -1;
+	}
+	return apply_found(b);
+}
+
+/*
+ * Before a whole-system scan for sockets no cheaper pass found an owner
+ * for: are they still there? A process that binds and exits within one
+ * interval (a test, a port probe) leaves a socket in the dump whose owner
+ * no scan can find; one dump filtered on those ports (under a millisecond)
+ * spares the full scan (hundreds of ms with 200k fds). Sockets gone are
+ * taken out of this snapshot, as if the dump had come a moment later.
+ */
+static void
+drop_vanished(struct backend *b)
+{
+	struct sock_info *saved = b->socks;
+	size_t nsaved = b->nsocks, capsaved = b->capsocks, i, k;
+	struct inode_ent *e;
+	struct portspec ps;
+	struct filter f;
+	char err[128];
+	int all = 0, r, dropped = 0;
+
+	filter_init(&f);
+	for (i = 0; i < nsaved && !all; i++) {
+		if ((e = ent_find(b, saved[i].inode)) == NULL ||
+		    e->npids > 0 || e->state == ENT_UNOWNED)
+			continue;
+		memset(&ps, 0, sizeof(ps));
+		ps.lo = ps.hi = saved[i].port;
+		ps.protos = saved[i].proto;
+		if (filter_add(&f, &ps) == -1)
+			all = 1;	/* too many ports: dump them all */
+	}
+	b->socks = NULL;
+	b->nsocks = b->capsocks = 0;
+	r = dump_sockets(b, all ? NULL : &f, err, sizeof(err));
+	for (i = 0; i < b->nents; i++)
+		b->ents[i].present = 0;
+	for (i = 0; r == 0 && i < b->nsocks; i++)
+		if ((e = ent_find(b, b->socks[i].inode)) != NULL)
+			e->present = 1;
+	free(b->socks);
+	b->socks = saved;
+	b->capsocks = capsaved;
+	if (r == -1)
+		return;		/* then the full scan decides */
+	for (i = k = 0; i < nsaved; i++) {
+		e = ent_find(b, saved[i].inode);
+		if (e != NULL && e->npids == 0 && e->state != ENT_UNOWNED &&
+		    !e->present) {
+			/* Gone: nothing to search for, no row. */
+			e->state = ENT_UNOWNED;
+			e->reason = PD_OWNER_NONE;
+			dropped = 1;
+			continue;
+		}
+		saved[k++] = saved[i];
+	}
+	b->nsocks = k;
+	if (dropped)
+		b->rows_dirty = 1;
+}
+
 /* Marks a slice of processes, in pid order after the cursor, to rescan. */
 static int
 scan_resync_slice(struct backend *b)
@@ -901,7 +1314,8 @@ scan_resync_slice(struct backend *b)
 	if (start == b->nprocs)
 		start = 0;
 	for (i = start; done < want && done < b->nprocs; done++) {
-		if (!b->procs[i].scanned && scan_proc(b, &b->procs[i]) == -1)
+		if (!b->procs[i].scanned && scan_proc(b, &b->scan,
+		    &b->procs[i]) == -1)
 			return -1;
 		b->resync_cursor = (int32_t)b->procs[i].key;
 		if (++i == b->nprocs)
@@ -910,7 +1324,27 @@ scan_resync_slice(struct backend *b)
 	return apply_found(b);
 }
 
-/* Resolves owners for the current dump. */
+static int
+str_same(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Whether two reads of a process show the same details. */
+static int
+proc_info_same(const struct proc_info *a, const struct proc_info *b)
+{
+	return a->pid == b->pid && a->ppid == b->ppid && a->uid == b->uid &&
+	    a->suid == b->suid && a->start_time == b->start_time &&
+	    a->started_ms == b->started_ms &&
+	    strcmp(a->comm, b->comm) == 0 && strcmp(a->user, b->user) == 0 &&
+	    str_same(a->exe, b->exe);
+}
+
+/*
+ * Resolves owners for the current dump. Sets rows_dirty when the rows it
+ * leads to may differ from the last ones built.
+ */
 static int
 resolve_owners(struct backend *b)
 {
@@ -918,14 +1352,27 @@ resolve_owners(struct backend *b)
 	size_t i;
 	uint32_t j;
 	struct proc_ent *p;
+	struct proc_info info;
+	int has;
 
 	b->any_denied = 0;
-	if (rebuild_ents(b) == -1 || list_procs(b) == -1)
+	b->ents_dirty = 0;
+	/* The same dump means the same inode table: keep it. */
+	if (b->socks_changed || b->ents == NULL) {
+		if (rebuild_ents(b) == -1)
+			return -1;
+		b->ents_dirty = 1;
+	}
+	if (list_procs(b) == -1)
 		return -1;
-	prune_owners(b);
+	if (b->procs_gone)
+		prune_owners(b);
 	if (scan_where(b, want_fresh) == -1)
 		return -1;
 	if (!(b->flags & BACKEND_ONESHOT) && scan_resync_slice(b) == -1)
+		return -1;
+	if (b->fd_counts && !(b->flags & BACKEND_ONESHOT) &&
+	    count_search(b) > 0 && scan_changed(b) == -1)
 		return -1;
 	if (count_search(b) > 0 && scan_where(b, want_owner) == -1)
 		return -1;
@@ -933,6 +1380,8 @@ resolve_owners(struct backend *b)
 	    b->stats.snapshots - b->young_snaps : 0;
 	if (count_search(b) > 0 && scan_where(b, want_young) == -1)
 		return -1;
+	if (count_search(b) > 0 && !(b->flags & BACKEND_ONESHOT))
+		drop_vanished(b);
 	if (count_search(b) > 0) {
 		b->stats.full_scans++;
 		if (scan_where(b, want_any) == -1)
@@ -949,24 +1398,33 @@ resolve_owners(struct backend *b)
 			continue;	/* searched before: keep its reason */
 		e->state = ENT_UNOWNED;
 		e->reason = b->any_denied ? PD_OWNER_DENIED : PD_OWNER_NONE;
+		b->ents_dirty = 1;
 	}
-	/* Which processes hold listeners now; refresh their details when
-	 * they were scanned (exec changes comm and exe, not the pid). */
-	for (i = 0; i < b->nprocs; i++)
-		b->procs[i].owns = 0;
-	for (i = 0; i < b->nents; i++) {
-		e = &b->ents[i];
-		for (j = 0; j < e->npids; j++)
-			if ((p = proc_find(b, e->pids[j])) != NULL)
-				p->owns = 1;
+	/* Which processes hold listeners now (only changed if an owner
+	 * set did); refresh their details when they were scanned (exec
+	 * changes comm and exe, not the pid). */
+	if (b->ents_dirty) {
+		for (i = 0; i < b->nprocs; i++)
+			b->procs[i].owns = 0;
+		for (i = 0; i < b->nents; i++) {
+			e = &b->ents[i];
+			for (j = 0; j < e->npids; j++)
+				if ((p = proc_find(b, e->pids[j])) != NULL)
+					p->owns = 1;
+		}
+		b->rows_dirty = 1;
 	}
 	for (i = 0; i < b->nprocs; i++) {
 		p = &b->procs[i];
 		if (!p->owns || (p->has_info && !p->scanned))
 			continue;
+		has = backend_proc_info((int32_t)p->key, &info) == 0;
+		if (has != p->has_info || (has && !proc_info_same(&info,
+		    &p->info)))
+			b->rows_dirty = 1;
 		proc_info_clear(&p->info);
-		p->has_info = backend_proc_info((int32_t)p->key,
-		    &p->info) == 0;
+		p->info = info;		/* moved */
+		p->has_info = (uint8_t)has;
 	}
 	return 0;
 }
@@ -1030,12 +1488,15 @@ backend_new(int flags, char *err, size_t errlen)
 {
 	struct backend *b;
 	struct sockaddr_nl sa;
+	struct stat st;
 
 	if ((b = calloc(1, sizeof(*b))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	b->flags = flags;
+	b->rows_dirty = 1;
+	b->lafd = -1;
 	b->nlfd = -1;
 	b->euid = geteuid();
 	b->resync_cursor = 0;
@@ -1047,12 +1508,18 @@ backend_new(int flags, char *err, size_t errlen)
 		return NULL;
 	}
 	b->nlbuf = malloc(NL_BUFSZ);
-	b->dents = malloc(DENTS_BUFSZ);
-	if (b->nlbuf == NULL || b->dents == NULL) {
+	b->scan.dents = malloc(DENTS_BUFSZ);
+	if (b->nlbuf == NULL || b->scan.dents == NULL) {
 		snprintf(err, errlen, "out of memory");
 		backend_free(b);
 		return NULL;
 	}
+	if (!(flags & BACKEND_ONESHOT))
+		b->lafd = openat(b->procfd, "loadavg", O_RDONLY | O_CLOEXEC);
+	/* This process has fds 0-2 at least: a kernel that counts reports
+	 * more than 0. */
+	b->fd_counts = fstatat(b->procfd, "self/fd", &st, 0) == 0 &&
+	    st.st_size > 0;
 	if (!(flags & BACKEND_NO_NETLINK) &&
 	    (b->nlfd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
 	    NETLINK_SOCK_DIAG)) != -1) {
@@ -1077,6 +1544,8 @@ backend_free(struct backend *b)
 		close(b->nlfd);
 	if (b->procfd != -1)
 		close(b->procfd);
+	if (b->lafd != -1)
+		close(b->lafd);
 	for (i = 0; i < b->nents; i++)
 		free(b->ents[i].pids);
 	for (i = 0; i < b->nprocs; i++)
@@ -1085,10 +1554,13 @@ backend_free(struct backend *b)
 	free(b->ent_idx.slots);
 	free(b->procs);
 	free(b->proc_idx.slots);
-	free(b->found);
+	free(b->scan.found);
+	free(b->removed);
+	free(b->strip);
+	free(b->last);
 	free(b->socks);
 	free(b->nlbuf);
-	free(b->dents);
+	free(b->scan.dents);
 	free(b);
 }
 
@@ -1143,23 +1615,80 @@ backend_sockets(struct backend *b, const struct filter *f,
 	return 0;
 }
 
+/*
+ * Dumps the sockets and resolves their owners. A caching backend must see
+ * every socket, or its cache would forget the ones a filter hides: its
+ * rows are filtered instead. Whether the dump differs from the previous
+ * full one decides whether the inode table is rebuilt.
+ */
+static int
+snapshot_resolve(struct backend *b, const struct filter *f, char *err,
+    size_t errlen)
+{
+	int oneshot = (b->flags & BACKEND_ONESHOT) != 0;
+
+	if (dump_sockets(b, oneshot ? f : NULL, err, errlen) == -1)
+		goto fail;
+	b->socks_changed = 1;
+	if (!oneshot) {
+		b->socks_changed = b->nsocks != b->nlast || (b->nsocks > 0 &&
+		    memcmp(b->socks, b->last, b->nsocks *
+		    sizeof(*b->socks)) != 0);
+		if (b->socks_changed) {
+			b->rows_dirty = 1;
+			if (vec_grow((void **)&b->last, &b->caplast, b->nsocks,
+			    sizeof(*b->last)) == -1)
+				goto oom;
+			if (b->nsocks > 0)
+				memcpy(b->last, b->socks, b->nsocks *
+				    sizeof(*b->socks));
+			b->nlast = b->nsocks;
+		}
+	}
+	if (resolve_owners(b) == -1)
+		goto oom;
+	b->stats.snapshots++;
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+fail:
+	/* Whatever was half done: rebuild everything next time. */
+	b->nlast = 0;
+	b->rows_dirty = 1;
+	return -1;
+}
+
 int
 backend_snapshot(struct backend *b, const struct filter *f,
     struct snapshot *out, char *err, size_t errlen)
 {
-	/* A caching backend must see every socket, or its cache would
-	 * forget the ones a filter hides: filter the rows instead. */
-	const struct filter *dumpf = (b->flags & BACKEND_ONESHOT) ? f : NULL;
-
 	snapshot_clear(out);
-	if (dump_sockets(b, dumpf, err, errlen) == -1)
+	if (snapshot_resolve(b, f, err, errlen) == -1)
 		return -1;
-	if (resolve_owners(b) == -1 || build_rows(b, f, out) == -1) {
+	if (build_rows(b, f, out) == -1) {
+		snprintf(err, errlen, "out of memory");
+		snapshot_clear(out);
+		b->rows_dirty = 1;
+		return -1;
+	}
+	return 0;
+}
+
+int
+backend_snapshot_changes(struct backend *b, struct snapshot *out, char *err,
+    size_t errlen)
+{
+	if (snapshot_resolve(b, NULL, err, errlen) == -1)
+		return -1;
+	if (!b->rows_dirty)
+		return 1;
+	snapshot_clear(out);
+	if (build_rows(b, NULL, out) == -1) {
 		snprintf(err, errlen, "out of memory");
 		snapshot_clear(out);
 		return -1;
 	}
-	b->stats.snapshots++;
+	b->rows_dirty = 0;
 	return 0;
 }
 

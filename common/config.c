@@ -13,6 +13,8 @@
  * the struct is freed and re-initialised, so a caller never sees half a
  * configuration.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1438,13 +1440,20 @@ config_load(const char *path, struct config *out,
 	struct cparse cp;
 	char *buf = NULL;
 	size_t len = 0, n;
-	FILE *fp;
+	struct stat st;
+	FILE *fp = NULL;
 	int ret = -1;
 
 	config_init(out);
 	memset(&cp, 0, sizeof(cp));
 	cp.name = path;
 	cp.errs = errs != NULL ? errs : &ignored;
+	/* Said the same everywhere (Windows refuses to open a directory
+	 * with "Permission denied"). */
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		errs_add(&cp, "%s", strerror(EISDIR));
+		goto done;
+	}
 	if ((fp = fopen(path, "rb")) == NULL) {
 		errs_add(&cp, "%s", strerror(errno));
 		goto done;

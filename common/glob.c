@@ -14,6 +14,21 @@ fold(int c, int flags)
 	    (unsigned char)c;
 }
 
+/* Whether '\\' escapes the next character (not with GLOB_BACKSLASH). */
+static int
+escapes(const char *p, int flags)
+{
+	return *p == '\\' && p[1] != '\0' && !(flags & GLOB_BACKSLASH);
+}
+
+/* A character wildcards do not match under GLOB_PATHNAME. */
+static int
+separator(int c, int flags)
+{
+	return (flags & GLOB_PATHNAME) &&
+	    (c == '/' || (c == '\\' && (flags & GLOB_BACKSLASH)));
+}
+
 /*
  * Matches one character against the bracket expression at *pp (just after
  * '['); advances *pp past ']'. Returns 1 match, 0 no match, -1 malformed.
@@ -36,13 +51,13 @@ bracket(const char **pp, int c, int flags)
 	while (*p != ']') {
 		if (*p == '\0')
 			return -1;
-		if (*p == '\\' && p[1] != '\0')
+		if (escapes(p, flags))
 			p++;
 		lo = fold(*p++, flags);
 		hi = lo;
 		if (*p == '-' && p[1] != ']' && p[1] != '\0') {
 			p++;
-			if (*p == '\\' && p[1] != '\0')
+			if (escapes(p, flags))
 				p++;
 			hi = fold(*p++, flags);
 		}
@@ -50,7 +65,7 @@ bracket(const char **pp, int c, int flags)
 			match = 1;
 	}
 	*pp = p + 1;
-	if ((flags & GLOB_PATHNAME) && c == '/')
+	if (separator(c, flags))
 		return 0;
 	return match != negate;
 }
@@ -77,7 +92,7 @@ glob_match(const char *pattern, const char *s, int flags)
 			goto backtrack;
 		}
 		if (*p == '?') {
-			if ((flags & GLOB_PATHNAME) && *s == '/')
+			if (separator(*s, flags))
 				goto backtrack;
 			p++;
 			s++;
@@ -94,7 +109,7 @@ glob_match(const char *pattern, const char *s, int flags)
 			s++;
 			continue;
 		}
-		if (*p == '\\' && p[1] != '\0')
+		if (escapes(p, flags))
 			p++;
 		if (*p != '\0' && fold(*p, flags) == fold(*s, flags)) {
 			p++;
@@ -104,7 +119,7 @@ glob_match(const char *pattern, const char *s, int flags)
 backtrack:
 		/* Let the last '*' eat one more character and retry. */
 		if (star_p == NULL || *star_s == '\0' ||
-		    ((flags & GLOB_PATHNAME) && *star_s == '/'))
+		    separator(*star_s, flags))
 			return 0;
 		star_s++;
 		p = star_p;

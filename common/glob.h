@@ -10,6 +10,9 @@
 enum {
 	GLOB_PATHNAME = 0x01,	/* wildcards do not match '/' */
 	GLOB_CASEFOLD = 0x02,	/* ASCII letters match either case */
+	GLOB_BACKSLASH = 0x04,	/* Windows: '\\' is an ordinary character, not
+				 * an escape, and with GLOB_PATHNAME a
+				 * separator like '/' */
 };
 
 /* 1 if s matches pattern, else 0 (also for a malformed pattern). */

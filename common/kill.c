@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "backend.h"
+#include "compat.h"
 #include "kill.h"
 
 int
@@ -49,7 +49,7 @@ kill_plan_build(struct kill_plan *kp, const struct snapshot *s,
 		if (proc_info_copy(&t->proc, p) == -1)
 			goto fail;
 		kp->ntargets++;
-		if (p->pid <= 2 || p->ppid == 2)
+		if (p->pid <= 2 || p->ppid == 2 || p->pid == PD_PID_SYSTEM)
 			t->outcome = KILL_PROTECTED;
 		for (j = 0; j < nprotect; j++)
 			if (protect[j] == p->pid)
@@ -100,6 +100,10 @@ kill_plan_signal(struct kill_plan *kp, int sig)
 	for (i = 0; i < kp->ntargets; i++) {
 		t = &kp->targets[i];
 		if (t->outcome != KILL_PENDING)
+			continue;
+		/* Without signals the first attempt already terminated it:
+		 * there is nothing stronger to escalate to. */
+		if (t->signalled != 0 && !backend_has_signals())
 			continue;
 		switch (backend_signal(&t->proc, sig, t->err,
 		    sizeof(t->err))) {
@@ -304,7 +308,10 @@ kill_signal_text(int sig, char *buf, size_t len)
 {
 	const char *name = kill_signal_name(sig);
 
-	if (name != NULL)
+	if (!backend_has_signals())
+		snprintf(buf, len, "TerminateProcess (Windows has no "
+		    "signals)");
+	else if (name != NULL)
 		snprintf(buf, len, "%s", name);
 	else
 		snprintf(buf, len, "signal %d", sig);

@@ -90,7 +90,10 @@ const char *kill_outcome_name(int outcome);	/* "exited", "pid reused" */
 int	 kill_signal_parse(const char *);
 /* "SIGTERM"; NULL for a signal without a name here (say its number). */
 const char *kill_signal_name(int sig);
-/* Its name, or "signal N", into buf (>= 16 bytes); returns buf. */
+/*
+ * Its name, or "signal N", into buf (>= 48 bytes); returns buf. Where the
+ * OS has no signals (backend_has_signals()), what is done instead.
+ */
 const char *kill_signal_text(int sig, char *buf, size_t len);
 
 #endif

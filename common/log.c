@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -15,6 +16,7 @@
 static const char *log_prog = "portd";
 static int log_level = LOG_LVL_INFO;
 static int log_journal;
+static FILE *log_fp;		/* NULL: stderr */
 
 static const char *const level_names[] = {
 	[LOG_LVL_ERR] = "error", [LOG_LVL_WARN] = "warning",
@@ -50,6 +52,13 @@ log_init(const char *progname, int level)
 }
 
 void
+log_to_file(FILE *fp)
+{
+	log_fp = fp;
+	log_journal = 0;
+}
+
+void
 log_set_level(int level)
 {
 	log_level = level;
@@ -80,6 +89,9 @@ log_level_name(int level)
 	return level_names[level];
 }
 
+static void vlog(int, const char *, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 vlog(int level, const char *errstr, const char *fmt, va_list ap)
 {
@@ -88,7 +100,19 @@ vlog(int level, const char *errstr, const char *fmt, va_list ap)
 	if (level > log_level)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (log_journal)
+	if (log_fp != NULL) {
+		time_t now = time(NULL);
+		struct tm tm;
+		char when[32] = "";
+
+		if (gmtime_r(&now, &tm) != NULL)
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		fprintf(log_fp, "%s %s%s%s%s%s\n", when,
+		    level <= LOG_LVL_WARN ? level_names[level] : "",
+		    level <= LOG_LVL_WARN ? ": " : "", msg,
+		    errstr ? ": " : "", errstr ? errstr : "");
+		fflush(log_fp);
+	} else if (log_journal)
 		fprintf(stderr, "<%d>%s%s%s\n", level, msg,
 		    errstr ? ": " : "", errstr ? errstr : "");
 	else

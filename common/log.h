@@ -9,10 +9,17 @@
 #ifndef PORTD_LOG_H
 #define PORTD_LOG_H
 
+#include <stdio.h>
+
 enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARN = 4, LOG_LVL_NOTICE = 5,
     LOG_LVL_INFO = 6, LOG_LVL_DEBUG = 7 };
 
 void	log_init(const char *progname, int level);
+/*
+ * Lines go to fp (opened for appending, kept open) instead of stderr, each
+ * with its UTC time: for a service with no console or journal (Windows).
+ */
+void	log_to_file(FILE *fp);
 void	log_set_level(int level);
 int	log_get_level(void);
 /* "error", "warning", "notice", "info", "debug" -> level; -1 if unknown. */

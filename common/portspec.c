@@ -2,11 +2,11 @@
  * portspec.c - PORTSPEC parser and listener filter.
  */
 #include <ctype.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat.h"
 #include "portspec.h"
 
 int

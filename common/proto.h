@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "compat.h"
 #include "event.h"
 #include "kill.h"
 #include "portspec.h"
@@ -18,6 +19,9 @@
 
 #define PROTO_VERSION	1
 #define PROTO_DEFAULT_SOCKET	"/run/portd/portd.sock"
+/* What portd serves and portctl connects to by default: that socket, or
+ * on Windows the named pipe \\.\pipe\portd (compat.h). */
+#define PROTO_DEFAULT_ENDPOINT	PD_DEFAULT_ENDPOINT(PROTO_DEFAULT_SOCKET)
 #define PROTO_MAX_LINE	(64 * 1024)	/* a longer request line is refused */
 
 /*
@@ -92,6 +96,8 @@ char	*proto_request_text(const struct request *);
  * Both return one line with its newline; the caller frees. result is
  * consumed. */
 char	*proto_reply_ok(const char *id, cJSON *result);
+/* The same with the result as JSON text (consumed); NULL if result is. */
+char	*proto_reply_ok_text(const char *id, char *result);
 char	*proto_reply_error(const char *id, int err, const char *message);
 
 /* {"seq","time","event","listener":{row}} */
@@ -107,6 +113,17 @@ int	 proto_json_event(const cJSON *, struct event *);
 cJSON	*proto_row_json(const struct snapshot *, const struct listener *);
 /* {"listeners": [rows...]} */
 cJSON	*proto_snapshot_json(const struct snapshot *);
+/*
+ * The same as JSON text, without a cJSON tree (portd's who and list):
+ * proto_row_append adds one row's object to *buf (realloc'ed; *len, *cap
+ * kept), byte for byte what cJSON prints of proto_row_json; 0 or -1 (out
+ * of memory). proto_rows_text is {"listeners":[...]} of the rows idx[0..n)
+ * of s; the caller frees it; NULL when out of memory.
+ */
+int	 proto_row_append(const struct snapshot *, const struct listener *,
+	    char **buf, size_t *len, size_t *cap);
+char	*proto_rows_text(const struct snapshot *, const size_t *idx,
+	    size_t n);
 /*
  * Parses an array of row objects (as proto_row_json makes them) back
  * into out (appended). Returns 0 or -1 with err set.

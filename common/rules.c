@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "glob.h"
+#include "compat.h"
 #include "rules.h"
 
 const struct rule *
@@ -39,19 +40,20 @@ rules_allows(const struct rule *r, const struct proc_info *p)
 	for (i = 0; i < r->nallow_uids; i++)
 		if (p->uid != PD_UID_UNKNOWN && r->allow_uids[i] == p->uid)
 			return 1;
-	return glob_any(&r->allow_users, p->user, 0) ||
-	    glob_any(&r->allow_commands, p->comm, 0) ||
-	    glob_any(&r->allow_exes, p->exe, GLOB_PATHNAME);
+	return glob_any(&r->allow_users, p->user, PD_GLOB_NAMES) ||
+	    glob_any(&r->allow_commands, p->comm, PD_GLOB_NAMES) ||
+	    glob_any(&r->allow_exes, p->exe, PD_GLOB_PATHS);
 }
 
 int
 rules_protected(const struct config *c, const struct proc_info *p,
     int32_t self)
 {
-	if (p->pid <= 2 || p->ppid == 2 || p->pid == self)
+	if (p->pid <= 2 || p->ppid == 2 || p->pid == self ||
+	    p->pid == PD_PID_SYSTEM)
 		return 1;
-	return glob_any(&c->protect_commands, p->comm, 0) ||
-	    glob_any(&c->protect_users, p->user, 0);
+	return glob_any(&c->protect_commands, p->comm, PD_GLOB_NAMES) ||
+	    glob_any(&c->protect_users, p->user, PD_GLOB_NAMES);
 }
 
 int

@@ -1,11 +1,11 @@
 /*
  * snapshot.c - the listener model's containers and text helpers.
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat.h"
 #include "snapshot.h"
 
 void

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "enforce.h"
 #include "kill.h"
 #include "killjob.h"
@@ -71,34 +72,30 @@ select_rows(const struct snapshot *s, const struct filter *f, size_t *out)
 		    s->rows[i].sock.port <= f->specs[k].hi; i++) {
 			if (!filter_match(f, &s->rows[i].sock))
 				continue;
-			/* Overlapping specs must not list a row twice. */
-			for (j = 0; j < n && out[j] != i; j++)
+			/* Overlapping specs must not list a row twice (the
+			 * first spec cannot: its rows come in order). */
+			for (j = 0; k > 0 && j < n && out[j] != i; j++)
 				;
-			if (j == n)
+			if (k == 0 || j == n)
 				out[n++] = i;
 		}
 	}
 	return n;
 }
 
-static cJSON *
-rows_json(const struct snapshot *s, const struct filter *f)
+/* {"listeners":[...]} of the live map's rows f selects, as text. */
+static char *
+rows_text(const struct snapshot *s, const struct filter *f)
 {
-	cJSON *o, *a;
-	size_t *idx, n, i;
+	size_t *idx, n;
+	char *text;
 
-	if ((o = cJSON_CreateObject()) == NULL)
+	if ((idx = malloc((s->nrows + 1) * sizeof(*idx))) == NULL)
 		return NULL;
-	if ((a = cJSON_AddArrayToObject(o, "listeners")) == NULL ||
-	    (idx = malloc((s->nrows + 1) * sizeof(*idx))) == NULL) {
-		cJSON_Delete(o);
-		return NULL;
-	}
 	n = select_rows(s, f, idx);
-	for (i = 0; i < n; i++)
-		cJSON_AddItemToArray(a, proto_row_json(s, &s->rows[idx[i]]));
+	text = proto_rows_text(s, idx, n);
 	free(idx);
-	return o;
+	return text;
 }
 
 static void
@@ -121,14 +118,14 @@ cmd_who(struct portd *pd, struct ctl_client *c, struct request *req)
 		    "'ports'");
 		return;
 	}
-	ctl_client_send(c, proto_reply_ok(req->id, rows_json(&pd->cur,
+	ctl_client_send(c, proto_reply_ok_text(req->id, rows_text(&pd->cur,
 	    &req->filter)));
 }
 
 static void
 cmd_list(struct portd *pd, struct ctl_client *c, struct request *req)
 {
-	ctl_client_send(c, proto_reply_ok(req->id, rows_json(&pd->cur,
+	ctl_client_send(c, proto_reply_ok_text(req->id, rows_text(&pd->cur,
 	    &req->filter)));
 }
 
@@ -254,7 +251,7 @@ kill_done(struct portd *pd, struct kill_job *job, void *owner, void *arg)
 	char *id = arg;
 	const struct kill_plan *kp = killjob_plan(job);
 	const struct kill_target *t;
-	char sig[32];
+	char sig[48];
 	size_t i;
 	cJSON *o;
 
@@ -405,7 +402,8 @@ cmds_dispatch(struct portd *pd, struct ctl_client *c, const char *line,
 		pd->denials++;
 		log_warnx("denied %s to uid %d pid %d", ce->name,
 		    (int)ctl_client_peer(c)->uid, (int)ctl_client_peer(c)->pid);
-		snprintf(err, sizeof(err), "%s is for root only", ce->name);
+		snprintf(err, sizeof(err), "%s is for %s only", ce->name,
+		    PD_ADMINS);
 		reply_error(c, req.id, PE_DENIED, err);
 		return;
 	}

@@ -230,7 +230,7 @@ reap_done(struct portd *pd, struct kill_job *job, void *owner, void *arg)
 	const struct kill_target *t = kp->ntargets > 0 ? &kp->targets[0] :
 	    NULL;
 	struct counters *c;
-	char outcome[EVENT_TEXT_MAX], s1[32], s2[32];
+	char outcome[EVENT_TEXT_MAX], s1[48], s2[48];
 	int failed;
 
 	(void)owner;
@@ -387,9 +387,13 @@ enforce_row(struct portd *pd, const struct sock_info *si,
 		return;
 	}
 	if (r->dry_run) {
-		emit(pd, EV_REAP, r->name, r->action, 1, si, p, r->action ==
-		    RULE_KILL ? "dry run: would send SIGKILL" :
-		    "dry run: would send SIGTERM");
+		char what[48], outcome[96];
+
+		snprintf(outcome, sizeof(outcome), "dry run: would %s %s",
+		    backend_has_signals() ? "send" : "call",
+		    kill_signal_text(r->action == RULE_KILL ? SIGKILL :
+		    SIGTERM, what, sizeof(what)));
+		emit(pd, EV_REAP, r->name, r->action, 1, si, p, outcome);
 		return;
 	}
 	{

@@ -41,10 +41,12 @@ probe_stale(const char *path, char *err, size_t errlen)
 		    "refusing to remove it", path);
 		return -1;
 	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+	/* fcntl rather than SOCK_CLOEXEC, which macOS lacks. */
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, path, strlen(path));

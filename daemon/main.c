@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "os.h"
 #include "portd.h"
 
 static void
@@ -18,7 +19,7 @@ usage(FILE *fp)
 	    "[-S socket] [--resync ms]\n"
 	    "             [--history n] [--max-clients n] "
 	    "[--watch-buffer bytes] [--no-netlink]\n"
-	    "       portd -n | --check-config [file]\n");
+	    "       portd -n | --check-config [file]\n%s", os_usage());
 }
 
 /*
@@ -85,6 +86,8 @@ main(int argc, char *argv[])
 	struct portd_opts o;
 	int ch, level, check = 0;
 
+	if ((ch = os_early(&argc, argv)) >= 0)
+		return ch;
 	portd_opts_default(&o);
 	while ((ch = getopt_long(argc, argv, "c:fhi:L:nS:V", longopts,
 	    NULL)) != -1) {
@@ -159,7 +162,7 @@ main(int argc, char *argv[])
 		}
 		return check_config(optind < argc ? argv[optind] :
 		    o.config_path != NULL ? o.config_path :
-		    CONFIG_DEFAULT_PATH);
+		    os_default_config());
 	}
 	if (optind < argc) {
 		fprintf(stderr, "portd: unexpected argument: %s\n",
@@ -168,5 +171,5 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	log_init("portd", o.log_level);
-	return portd_run(&o);
+	return os_run(&o);
 }

@@ -15,6 +15,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -146,11 +147,12 @@ notify_init(void)
 		goto off;
 	}
 	snprintf(notify.name, sizeof(notify.name), "%s", s);
-	if ((notify.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) ==
-	    -1) {
+	/* fcntl rather than SOCK_CLOEXEC, which macOS lacks. */
+	if ((notify.fd = socket(AF_UNIX, SOCK_DGRAM, 0)) == -1) {
 		log_warn("notify socket");
 		goto off;
 	}
+	(void)fcntl(notify.fd, F_SETFD, FD_CLOEXEC);
 	tv.tv_sec = NOTIFY_SEND_TIMEOUT_MS / 1000;
 	tv.tv_usec = (NOTIFY_SEND_TIMEOUT_MS % 1000) * 1000;
 	if (setsockopt(notify.fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
@@ -196,7 +198,9 @@ notify_send(const char *msg)
 			len = (size_t)n;
 		}
 	}
-	n = sendto(notify.fd, out, len, MSG_NOSIGNAL,
+	/* No MSG_NOSIGNAL (macOS lacks it): a datagram sent to an address
+	 * raises no SIGPIPE, and portd ignores SIGPIPE anyway. */
+	n = sendto(notify.fd, out, len, 0,
 	    (struct sockaddr *)&notify.addr, notify.addrlen);
 	if (n == -1) {
 		/* Once per run of failures, not once per message. */

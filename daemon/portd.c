@@ -1,29 +1,28 @@
 /*
  * portd.c - the daemon's loop: a timer takes a snapshot every interval,
  * the diff against the live map becomes bind/unbind events (logged, kept
- * in the history, sent to watchers), and signals stop or reload it.
+ * in the history, sent to watchers), and signals (or, on Windows, the
+ * service manager) stop or reload it through os_*.c.
  */
-#include <sys/resource.h>
-
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "compat.h"
 #include "diff.h"
 #include "enforce.h"
 #include "log.h"
 #include "notify.h"
+#include "os.h"
 #include "portd.h"
 
 void
 portd_opts_default(struct portd_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->socket_path = PROTO_DEFAULT_SOCKET;
+	o->socket_path = PROTO_DEFAULT_ENDPOINT;
 	o->interval_ms = 1000;
 	o->resync_ms = 300000;
 	o->history = 1024;
@@ -123,6 +122,7 @@ portd_tick(struct portd *pd)
 	uint64_t t0;
 	double ms;
 	size_t i;
+	int changed;
 
 	/* Watchers had a whole interval to read what came last time. */
 	ctl_check_lag(pd);
@@ -131,8 +131,10 @@ portd_tick(struct portd *pd)
 	ec.now = 0;
 	snapshot_init(&ec.binds);
 	t0 = uv_hrtime();
-	if (backend_snapshot(pd->backend, NULL, &next, err, sizeof(err)) ==
-	    -1) {
+	/* Rows, sort and diff only when something changed: a steady state
+	 * costs the socket dump and the /proc listing, nothing more. */
+	if ((changed = backend_snapshot_changes(pd->backend, &next, err,
+	    sizeof(err))) == -1) {
 		pd->errors++;
 		log_warnx("snapshot failed: %s", err);
 		return -1;
@@ -142,6 +144,8 @@ portd_tick(struct portd *pd)
 	pd->last_snap_ms = ms;
 	pd->total_snap_ms += ms;
 	ec.now = pd->last_snap_at = portd_now_ms();
+	if (changed == 1)
+		return 0;	/* the live map stands */
 	if (diff_snapshots(&pd->cur, &next, emit_event, &ec) == -1) {
 		pd->errors++;
 		log_warnx("diff failed: out of memory");
@@ -251,9 +255,9 @@ load_config(struct portd *pd, struct config *out, char *err, size_t errlen)
 
 	config_init(out);
 	if (path == NULL) {
-		if (access(CONFIG_DEFAULT_PATH, F_OK) == -1)
+		if (access(os_default_config(), F_OK) == -1)
 			return 0;
-		path = CONFIG_DEFAULT_PATH;
+		path = os_default_config();
 	}
 	if (config_load(path, out, &errs) == 0)
 		return 0;
@@ -298,22 +302,6 @@ portd_reload(struct portd *pd, char *err, size_t errlen)
 }
 
 static void
-on_signal(uv_signal_t *s, int signum)
-{
-	struct portd *pd = s->data;
-	char err[512];
-
-	if (signum == SIGHUP) {
-		log_notice("SIGHUP: reloading");
-		if (portd_reload(pd, err, sizeof(err)) == -1)
-			log_warnx("reload failed: %s", err);
-		return;
-	}
-	log_notice("%s: stopping", signum == SIGTERM ? "SIGTERM" : "SIGINT");
-	portd_stop(pd);
-}
-
-static void
 close_walk(uv_handle_t *h, void *arg)
 {
 	(void)arg;
@@ -333,33 +321,8 @@ portd_stop(struct portd *pd)
 	uv_timer_stop(&pd->tick);
 	uv_timer_stop(&pd->watchdog);
 	uv_close((uv_handle_t *)&pd->watchdog, NULL);
-	uv_signal_stop(&pd->sig_term);
-	uv_signal_stop(&pd->sig_int);
-	uv_signal_stop(&pd->sig_hup);
 	uv_close((uv_handle_t *)&pd->tick, NULL);
-	uv_close((uv_handle_t *)&pd->sig_term, NULL);
-	uv_close((uv_handle_t *)&pd->sig_int, NULL);
-	uv_close((uv_handle_t *)&pd->sig_hup, NULL);
-}
-
-/* Lets max_clients connections (plus working room) be honoured. */
-static void
-raise_nofile(size_t want)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
-		return;
-	want += 64;
-	if (rl.rlim_cur >= want)
-		return;
-	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ?
-	    want : rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
-		log_warn("setrlimit RLIMIT_NOFILE %zu", want);
-	if (rl.rlim_cur < want)
-		log_warnx("open files limited to %lu: fewer than %zu clients "
-		    "may connect", (unsigned long)rl.rlim_cur, want - 64);
+	os_watch_stop(pd);
 }
 
 int
@@ -383,9 +346,8 @@ portd_run(const struct portd_opts *opts)
 	pd.started_ms = portd_now_ms();
 	pd.started_ns = uv_hrtime();
 	snapshot_init(&pd.cur);
-	signal(SIGPIPE, SIG_IGN);
 	notify_init();
-	raise_nofile(opts->max_clients);
+	os_setup(&pd);
 	if (history_init(&pd.history, opts->history) == -1 ||
 	    enforce_init(&pd) == -1)
 		fatalx("out of memory");
@@ -428,13 +390,7 @@ portd_run(const struct portd_opts *opts)
 	pd.tick.data = &pd;
 	uv_timer_start(&pd.tick, on_tick, opts->interval_ms,
 	    opts->interval_ms);
-	uv_signal_init(pd.loop, &pd.sig_term);
-	uv_signal_init(pd.loop, &pd.sig_int);
-	uv_signal_init(pd.loop, &pd.sig_hup);
-	pd.sig_term.data = pd.sig_int.data = pd.sig_hup.data = &pd;
-	uv_signal_start(&pd.sig_term, on_signal, SIGTERM);
-	uv_signal_start(&pd.sig_int, on_signal, SIGINT);
-	uv_signal_start(&pd.sig_hup, on_signal, SIGHUP);
+	os_watch_start(&pd);
 	uv_timer_init(pd.loop, &pd.watchdog);
 	if ((wd = notify_watchdog_usec()) > 0)
 		uv_timer_start(&pd.watchdog, on_watchdog, wd / 2000 + 1,

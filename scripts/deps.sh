@@ -25,6 +25,17 @@ mandoc:mandoc
 man-db:man
 systemd:systemd-analyze
 "
+# Windows: the mingw-w64 cross-compiler, and Wine to run the .exe tests
+# (64-bit only: wine64, no i386 architecture needed); cmake and dpkg-dev
+# build libuv, cJSON and check for mingw from Debian's source packages
+# (scripts/windows-deps.sh, into .cache/windows/).
+PKGS="$PKGS
+gcc-mingw-w64-x86-64:x86_64-w64-mingw32-gcc
+wine:wine
+wine64:/usr/lib/wine/wine64
+cmake:cmake
+dpkg-dev:dpkg-source
+"
 
 missing=""
 for entry in $PKGS; do
@@ -36,6 +47,15 @@ for entry in $PKGS; do
 	esac
 	missing="$missing $pkg"
 done
+
+# ---- macOS cross-build toolchain -----------------------------------------
+# Zig and libuv + cJSON built for macOS, under .cache/macos/ (not committed),
+# so make test proves every change still compiles and links for macOS. A
+# quick no-op once there; PORTD_NO_MACOS=1 skips it.
+if [ "${PORTD_NO_MACOS:-0}" != 1 ]; then
+	sh "$(dirname "$0")/macos-toolchain.sh" || exit 1
+fi
+# ---- end of macOS ---------------------------------------------------------
 
 [ -z "$missing" ] && exit 0
 

@@ -1606,6 +1606,76 @@ START_TEST(test_event_malformed)
 }
 END_TEST
 
+/* ---- rows as text (portd's fast path) ------------------------------- */
+
+/*
+ * proto_row_append and proto_rows_text must print exactly what cJSON
+ * prints of proto_row_json / proto_snapshot_json: owned and unowned rows,
+ * v4 and v6, unknown uid and v6only, no exe, no start time, large numbers
+ * and every kind of character a command or path may hold.
+ */
+START_TEST(test_rows_text_is_cjson)
+{
+	struct snapshot s;
+	struct sock_info si;
+	struct proc_info p;
+	size_t idx[16], i, n = 0, len = 0, cap = 0;
+	char *text, *want, *buf = NULL, odd[64];
+	cJSON *o;
+
+	snapshot_init(&s);
+	for (i = 0; i < 31; i++)
+		odd[i] = (char)(i + 1);			/* every control char */
+	snprintf(odd + 31, sizeof(odd) - 31, "\"\\/\x7f\xc3\xa9 x");
+	p = proc(4242, "py\"th\\on", "r\tot", 0, "/usr/bin/a b", INT64_C(
+	    1795449845123));
+	ck_assert_int_ge(snapshot_add_proc(&s, &p), 0);
+	p = proc(7, odd, "", PD_UID_UNKNOWN, NULL, 0);
+	p.ppid = 0;
+	ck_assert_int_ge(snapshot_add_proc(&s, &p), 0);
+	si = sock4(PD_TCP, 127, 0, 0, 1, 8080, 123456);
+	ck_assert_ptr_nonnull(snapshot_add_row(&s, &si, 0, PD_OWNER_OK));
+	si = sock4(PD_UDP, 0, 0, 0, 0, 53, UINT64_C(4294967295));
+	ck_assert_ptr_nonnull(snapshot_add_row(&s, &si, 1, PD_OWNER_OK));
+	si = sock6(PD_TCP, 1, 1, 3, 1, 65535, UINT64_C(9007199254740993));
+	ck_assert_ptr_nonnull(snapshot_add_row(&s, &si, -1, PD_OWNER_DENIED));
+	si = sock6(PD_TCP, 0, 0, 0, -1, 1, 0);
+	si.uid = PD_UID_UNKNOWN;
+	ck_assert_ptr_nonnull(snapshot_add_row(&s, &si, -1, PD_OWNER_NONE));
+	si = sock6(PD_UDP, 0, 0, 0, 0, 5353, 77);
+	ck_assert_ptr_nonnull(snapshot_add_row(&s, &si, 0, PD_OWNER_OK));
+	for (i = 0; i < s.nrows; i++) {
+		len = 0;
+		ck_assert_int_eq(proto_row_append(&s, &s.rows[i], &buf, &len,
+		    &cap), 0);
+		o = proto_row_json(&s, &s.rows[i]);
+		want = cJSON_PrintUnformatted(o);
+		ck_assert_str_eq(buf, want);
+		ck_assert_uint_eq(len, strlen(want));
+		cJSON_free(want);
+		cJSON_Delete(o);
+		idx[n++] = i;
+	}
+	text = proto_rows_text(&s, idx, n);
+	o = proto_snapshot_json(&s);
+	want = cJSON_PrintUnformatted(o);
+	ck_assert_str_eq(text, want);
+	free(text);
+	cJSON_free(want);
+	cJSON_Delete(o);
+	/* No rows; and a reply line around text. */
+	text = proto_rows_text(&s, idx, 0);
+	ck_assert_str_eq(text, "{\"listeners\":[]}");
+	want = proto_reply_ok_text("\"a\"", text);
+	ck_assert_str_eq(want, "{\"id\":\"a\",\"ok\":true,\"result\":"
+	    "{\"listeners\":[]}}\n");
+	free(want);
+	ck_assert_ptr_null(proto_reply_ok_text("1", NULL));
+	free(buf);
+	snapshot_clear(&s);
+}
+END_TEST
+
 static Suite *
 proto_suite(void)
 {
@@ -1635,6 +1705,7 @@ proto_suite(void)
 	tcase_add_loop_test(tc, test_rows_malformed, 0,
 	    (int)(sizeof(bad_rows) / sizeof(bad_rows[0])));
 	tcase_add_test(tc, test_rows_not_array);
+	tcase_add_test(tc, test_rows_text_is_cjson);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("kill");

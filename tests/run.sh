@@ -51,5 +51,76 @@ else
 	failed=$((failed + f))
 fi
 
+# ---- macOS cross-build ---------------------------------------------------
+# With the toolchain installed (scripts/macos-toolchain.sh, which make deps
+# runs), every change must still compile and link for macOS: `make macos`
+# counts as one test. Without it the cross-build is skipped, and says so.
+# The sub-make gets a clean environment: not this run's BUILD or the
+# sanitizer flags make asan passes down through MAKEFLAGS.
+if sh "$top/scripts/macos-toolchain.sh" check; then
+	if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD \
+	    "${MAKE:-make}" -C "$top" --no-print-directory macos \
+	    >"$log" 2>&1; then
+		grep 'Mach-O' "$log"
+		echo "macos: make macos: compiled and linked for x86_64 and arm64"
+		passed=$((passed + 1))
+	else
+		tail -n 25 "$log"
+		echo "macos: make macos failed: counted as one failure"
+		failed=$((failed + 1))
+	fi
+else
+	echo "macos: no toolchain (sh scripts/macos-toolchain.sh): cross-build skipped"
+fi
+# ---- end of macOS ---------------------------------------------------------
+
+# ---- Windows: mingw-w64 cross-build, tests under Wine ---------------------
+# With the cross-compiler and Wine installed (scripts/deps.sh installs
+# them): build the .exe files and the Windows check suites, then
+# tests/windows/run.py runs them and the end-to-end tests (named pipe, kill
+# path, reaper, service) under Wine; its "RESULT passed=N failed=N" adds to
+# the counts. Skipped under make asan (the .exe files are not sanitized:
+# the same run again proves nothing) and without the tools, saying so. The
+# sub-make gets a clean environment, as for macOS; a lock keeps two runs in
+# one tree (two make test at once) from building or using Wine together.
+mkdir -p "$top/build"
+exec 9>"$top/build/windows.lock"
+if ! command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 ||
+    ! command -v wine >/dev/null 2>&1; then
+	echo "windows: no mingw-w64 or Wine (sh scripts/deps.sh installs them): skipped"
+elif [ "${BUILD%asan*}" != "$BUILD" ]; then
+	echo "windows: skipped under $BUILD (the .exe files are not sanitized)"
+elif ! flock -w 1800 9; then
+	echo "windows: another run held build/windows.lock for 30 minutes: counted as one failure"
+	failed=$((failed + 1))
+elif ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD \
+    "${MAKE:-make}" -C "$top" --no-print-directory windows-tests-build \
+    >"$log" 2>&1; then
+	tail -n 25 "$log"
+	echo "windows: build failed: counted as one failure"
+	failed=$((failed + 1))
+else
+	timeout -k 10 900 python3 "$top/tests/windows/run.py" \
+	    "$top/build/windows" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	line=$(grep -E '^RESULT passed=[0-9]+ failed=[0-9]+' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "windows: no result line (exit $rc): counted as one failure"
+		failed=$((failed + 1))
+	else
+		p=$(echo "$line" | sed -E 's/.*passed=([0-9]+).*/\1/')
+		f=$(echo "$line" | sed -E 's/.*failed=([0-9]+).*/\1/')
+		passed=$((passed + p))
+		failed=$((failed + f))
+		if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+			echo "windows: exit $rc with no failed test: counted as one failure"
+			failed=$((failed + 1))
+		fi
+	fi
+fi
+exec 9>&-
+# ---- end of Windows -------------------------------------------------------
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
