@@ -48,16 +48,9 @@ for entry in $PKGS; do
 	missing="$missing $pkg"
 done
 
-# ---- macOS cross-build toolchain -----------------------------------------
-# Zig and libuv + cJSON built for macOS, under .cache/macos/ (not committed),
-# so make test proves every change still compiles and links for macOS. A
-# quick no-op once there; PORTD_NO_MACOS=1 skips it.
-if [ "${PORTD_NO_MACOS:-0}" != 1 ]; then
-	sh "$(dirname "$0")/macos-toolchain.sh" || exit 1
-fi
-# ---- end of macOS ---------------------------------------------------------
 
-[ -z "$missing" ] && exit 0
+install_packages() {
+[ -z "$missing" ] && return 0
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
 	echo "portd: missing packages:$missing (install them, e.g. sudo apt-get install$missing)" >&2
@@ -75,3 +68,16 @@ if ! apt-get install -y -q --no-install-recommends $missing >/tmp/portd-deps.log
 		exit 1
 	fi
 fi
+}
+
+# Packages first: the macOS step below fetches sources with dpkg-dev.
+install_packages || exit 1
+
+# ---- macOS cross-build toolchain -----------------------------------------
+# Zig (npm) and libuv + cJSON built for macOS, under .cache/macos/ (not committed),
+# so make test proves every change still compiles and links for macOS. A
+# quick no-op once there; PORTD_NO_MACOS=1 skips it.
+if [ "${PORTD_NO_MACOS:-0}" != 1 ]; then
+	sh "$(dirname "$0")/macos-toolchain.sh" || exit 1
+fi
+# ---- end of macOS ---------------------------------------------------------
