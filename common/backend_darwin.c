@@ -80,24 +80,6 @@ struct backend {
 	struct backend_stats stats;
 };
 
-static int
-vec_grow(void **base, size_t *cap, size_t need, size_t size)
-{
-	size_t ncap;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap : 64;
-	while (ncap < need)
-		ncap *= 2;
-	if ((p = realloc(*base, ncap * size)) == NULL)
-		return -1;
-	*base = p;
-	*cap = ncap;
-	return 0;
-}
-
 /* ---- processes ------------------------------------------------------- */
 
 /* PROC_PIDTBSDINFO into the mirror. 0, or -1 with errno set. */

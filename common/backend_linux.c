@@ -170,24 +170,6 @@ struct backend {
 
 /* ---- small containers ------------------------------------------------ */
 
-static int
-vec_grow(void **base, size_t *cap, size_t need, size_t size)
-{
-	size_t ncap;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap : 64;
-	while (ncap < need)
-		ncap *= 2;
-	if ((p = realloc(*base, ncap * size)) == NULL)
-		return -1;
-	*base = p;
-	*cap = ncap;
-	return 0;
-}
-
 static size_t
 hash64(uint64_t k)
 {

@@ -142,24 +142,6 @@ sid_cache_clear(void)
 
 /* ---- small helpers --------------------------------------------------- */
 
-static int
-vec_grow(void **base, size_t *cap, size_t need, size_t size)
-{
-	size_t ncap;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap : 64;
-	while (ncap < need)
-		ncap *= 2;
-	if ((p = realloc(*base, ncap * size)) == NULL)
-		return -1;
-	*base = p;
-	*cap = ncap;
-	return 0;
-}
-
 /* Windows's message for an error code, in UTF-8, without the newline. */
 static void
 win_strerror(DWORD code, char *buf, size_t len)

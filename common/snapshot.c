@@ -26,8 +26,8 @@ snapshot_clear(struct snapshot *s)
 	snapshot_init(s);
 }
 
-static int
-grow(void **base, size_t *cap, size_t need, size_t size)
+int
+vec_grow(void **base, size_t *cap, size_t need, size_t size)
 {
 	size_t ncap;
 	void *p;
@@ -50,7 +50,7 @@ snapshot_add_row(struct snapshot *s, const struct sock_info *si, int proc,
 {
 	struct listener *l;
 
-	if (grow((void **)&s->rows, &s->caprows, s->nrows + 1,
+	if (vec_grow((void **)&s->rows, &s->caprows, s->nrows + 1,
 	    sizeof(*s->rows)) == -1)
 		return NULL;
 	l = &s->rows[s->nrows++];
@@ -64,7 +64,7 @@ snapshot_add_row(struct snapshot *s, const struct sock_info *si, int proc,
 int
 snapshot_add_proc(struct snapshot *s, const struct proc_info *p)
 {
-	if (grow((void **)&s->procs, &s->capprocs, s->nprocs + 1,
+	if (vec_grow((void **)&s->procs, &s->capprocs, s->nprocs + 1,
 	    sizeof(*s->procs)) == -1)
 		return -1;
 	if (proc_info_copy(&s->procs[s->nprocs], p) == -1)

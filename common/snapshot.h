@@ -102,6 +102,13 @@ int	 listener_cmp(const struct listener *, const struct proc_info *,
 void	 proc_info_clear(struct proc_info *);	/* frees exe, zeroes */
 int	 proc_info_copy(struct proc_info *dst, const struct proc_info *src);
 
+/*
+ * Grows *base (an array of elements of size bytes, *cap of them) to hold
+ * need elements, doubling from 64. 0, or -1 with *base unchanged. Shared
+ * by the snapshot and every backend.
+ */
+int	 vec_grow(void **base, size_t *cap, size_t need, size_t size);
+
 /* Text helpers shared by every output. */
 const char *pd_proto_name(int proto);		/* "tcp" / "udp" */
 const char *pd_family_name(int family);		/* "ipv4" / "ipv6" */
