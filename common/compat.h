@@ -167,7 +167,12 @@ pd_win_getservbyname(const char *name, const char *proto)
 #include <strings.h>
 #include <unistd.h>
 
+#ifdef __APPLE__
+/* macOS has no /run: its runtime directory is /var/run. */
+#define PD_DEFAULT_ENDPOINT(unix_socket)	"/var/run/portd/portd.sock"
+#else
 #define PD_DEFAULT_ENDPOINT(unix_socket)	unix_socket
+#endif
 #define PD_ADMINS	"root"
 #define PD_PID_SYSTEM	0	/* nothing beyond pid 0..2 */
 #define PD_GLOB_NAMES	0
