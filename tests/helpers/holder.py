@@ -173,6 +173,11 @@ def main():
     args = p.parse_args()
     specs = getattr(args, "specs", None) or []
 
+    # A portd under test may reap this holder as soon as a socket is a
+    # listener, and the test must still learn its pid first: a SIGTERM
+    # waits until the line is printed.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+
     try:
         socks, records = make_all(specs, args.reuseport)
     except PortTaken as e:
@@ -218,6 +223,7 @@ def main():
         sys.stdout.write(json.dumps({"pid": os.getpid(), "child": child,
                                      "sockets": records}) + "\n")
         sys.stdout.flush()
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
 
     while True:
         if args.accept and listeners:
