@@ -122,8 +122,7 @@ struct backend {
 	uid_t euid;
 	char *nlbuf;
 
-	struct sock_info *socks;	/* the current dump */
-	size_t nsocks, capsocks;
+	struct sock_list socks;		/* the current dump */
 	struct sock_info *last;		/* the previous full dump */
 	size_t nlast, caplast;
 	int socks_changed;		/* the dump differs from the last */
@@ -263,26 +262,6 @@ ent_add_pid(struct inode_ent *e, int32_t pid)
 
 /* ---- sockets: netlink ------------------------------------------------ */
 
-struct dump_ctx {
-	struct backend *b;
-	const struct filter *f;
-};
-
-static int
-collect_sock(void *arg, const struct sock_info *si)
-{
-	struct dump_ctx *c = arg;
-	struct backend *b = c->b;
-
-	if (c->f != NULL && !filter_match(c->f, si))
-		return 0;
-	if (vec_grow((void **)&b->socks, &b->capsocks, b->nsocks + 1,
-	    sizeof(*b->socks)) == -1)
-		return -1;
-	b->socks[b->nsocks++] = *si;
-	return 0;
-}
-
 /*
  * Builds inet_diag bytecode accepting a local port in any of the filter's
  * ranges for proto. The kernel's audit walks the "yes" jumps linearly, so
@@ -354,8 +333,7 @@ nl_dump(struct backend *b, int proto, int family, const struct filter *f,
 		unsigned char bc[BC_MAX_RANGES * 20];
 	} msg;
 	struct sockaddr_nl sa;
-	struct dump_ctx ctx = { b, f };
-	ssize_t n;
+		ssize_t n;
 	int bclen, r, nlerr = 0;
 	static uint32_t seq;
 
@@ -391,8 +369,8 @@ nl_dump(struct backend *b, int proto, int family, const struct filter *f,
 			    n == 0 ? "connection closed" : strerror(errno));
 			return -1;
 		}
-		r = decode_netlink(b->nlbuf, (size_t)n, proto, collect_sock,
-		    &ctx, &nlerr, err, errlen);
+		r = decode_netlink(b->nlbuf, (size_t)n, proto, sock_list_add,
+		    &b->socks, &nlerr, err, errlen);
 		if (r == 1)
 			return 0;
 		if (r == -1) {
@@ -450,11 +428,10 @@ fail:
 }
 
 static int
-procnet_dump(struct backend *b, int proto, int family, const struct filter *f,
-    char *err, size_t errlen)
+procnet_dump(struct backend *b, int proto, int family, char *err,
+    size_t errlen)
 {
-	struct dump_ctx ctx = { b, f };
-	char path[32], *text;
+		char path[32], *text;
 	size_t len;
 	int r;
 
@@ -467,30 +444,31 @@ procnet_dump(struct backend *b, int proto, int family, const struct filter *f,
 		snprintf(err, errlen, "/proc/%s: %s", path, strerror(errno));
 		return -1;
 	}
-	r = decode_procnet(text, len, proto, family, collect_sock, &ctx, err,
-	    errlen);
+	r = decode_procnet(text, len, proto, family, sock_list_add, &b->socks,
+	    err, errlen);
 	free(text);
 	return r < 0 ? -1 : 0;
 }
 
-/* Fills b->socks with the listeners matching f. */
+/* Fills b->socks with the listeners matching f (NULL: all). */
 static int
 dump_sockets(struct backend *b, const struct filter *f, char *err,
     size_t errlen)
 {
 	static const int protos[] = { PD_TCP, PD_UDP };
 	static const int fams[] = { PD_INET, PD_INET6 };
-	int pi, fi, r, fams_wanted;
+	int pi, fi, r = 0, fams_wanted;
 
-	b->nsocks = 0;
+	b->socks.n = 0;
+	b->socks.f = f;
 	fams_wanted = f != NULL && f->families != 0 ? f->families : 0;
 	/* A dual-stack [::] socket also holds the IPv4 port. */
 	if (fams_wanted & PD_INET)
 		fams_wanted |= PD_INET6;
-	for (pi = 0; pi < 2; pi++) {
+	for (pi = 0; pi < 2 && r != -1; pi++) {
 		if (f != NULL && f->protos != 0 && !(f->protos & protos[pi]))
 			continue;
-		for (fi = 0; fi < 2; fi++) {
+		for (fi = 0; fi < 2 && r != -1; fi++) {
 			if (fams_wanted != 0 && !(fams_wanted & fams[fi]))
 				continue;
 			r = 1;
@@ -498,13 +476,12 @@ dump_sockets(struct backend *b, const struct filter *f, char *err,
 				r = nl_dump(b, protos[pi], fams[fi], f, err,
 				    errlen);
 			if (r == 1)
-				r = procnet_dump(b, protos[pi], fams[fi], f,
-				    err, errlen);
-			if (r == -1)
-				return -1;
+				r = procnet_dump(b, protos[pi], fams[fi], err,
+				    errlen);
 		}
 	}
-	return 0;
+	b->socks.f = NULL;
+	return r == -1 ? -1 : 0;
 }
 
 /* ---- processes ------------------------------------------------------- */
@@ -957,14 +934,14 @@ rebuild_ents(struct backend *b)
 	size_t n = 0, cap = 0, i;
 	struct idx nidx = { NULL, 0 };
 
-	for (i = 0; i < b->nsocks; i++) {
-		if (b->socks[i].inode == 0)
+	for (i = 0; i < b->socks.n; i++) {
+		if (b->socks.v[i].inode == 0)
 			continue;
 		if (vec_grow((void **)&ne, &cap, n + 1, sizeof(*ne)) == -1)
 			goto fail;
 		memset(&ne[n], 0, sizeof(ne[n]));
-		ne[n].key = b->socks[i].inode;
-		if ((o = ent_find(b, b->socks[i].inode)) != NULL) {
+		ne[n].key = b->socks.v[i].inode;
+		if ((o = ent_find(b, b->socks.v[i].inode)) != NULL) {
 			ne[n] = *o;
 			o->pids = NULL;		/* moved */
 			o->npids = o->cappids = 0;
@@ -1229,8 +1206,9 @@ scan_changed(struct backend *b)
 static void
 drop_vanished(struct backend *b)
 {
-	struct sock_info *saved = b->socks;
-	size_t nsaved = b->nsocks, capsaved = b->capsocks, i, k;
+	struct sock_list dump, kept = b->socks;
+	struct sock_info *saved = kept.v;
+	size_t nsaved = kept.n, i, k;
 	struct inode_ent *e;
 	struct portspec ps;
 	struct filter f;
@@ -1248,17 +1226,16 @@ drop_vanished(struct backend *b)
 		if (filter_add(&f, &ps) == -1)
 			all = 1;	/* too many ports: dump them all */
 	}
-	b->socks = NULL;
-	b->nsocks = b->capsocks = 0;
+	memset(&b->socks, 0, sizeof(b->socks));
 	r = dump_sockets(b, all ? NULL : &f, err, sizeof(err));
 	for (i = 0; i < b->nents; i++)
 		b->ents[i].present = 0;
-	for (i = 0; r == 0 && i < b->nsocks; i++)
-		if ((e = ent_find(b, b->socks[i].inode)) != NULL)
+	for (i = 0; r == 0 && i < b->socks.n; i++)
+		if ((e = ent_find(b, b->socks.v[i].inode)) != NULL)
 			e->present = 1;
-	free(b->socks);
-	b->socks = saved;
-	b->capsocks = capsaved;
+	dump = b->socks;
+	b->socks = kept;
+	free(dump.v);
 	if (r == -1)
 		return;		/* then the full scan decides */
 	for (i = k = 0; i < nsaved; i++) {
@@ -1273,7 +1250,7 @@ drop_vanished(struct backend *b)
 		}
 		saved[k++] = saved[i];
 	}
-	b->nsocks = k;
+	b->socks.n = k;
 	if (dropped)
 		b->rows_dirty = 1;
 }
@@ -1434,8 +1411,8 @@ build_rows(struct backend *b, const struct filter *f, struct snapshot *out)
 	uint32_t j;
 	int added;
 
-	for (i = 0; i < b->nsocks; i++) {
-		si = &b->socks[i];
+	for (i = 0; i < b->socks.n; i++) {
+		si = &b->socks.v[i];
 		if (f != NULL && !filter_match(f, si))
 			continue;
 		e = si->inode != 0 ? ent_find(b, si->inode) : NULL;
@@ -1540,7 +1517,7 @@ backend_free(struct backend *b)
 	free(b->removed);
 	free(b->strip);
 	free(b->last);
-	free(b->socks);
+	free(b->socks.v);
 	free(b->nlbuf);
 	free(b->scan.dents);
 	free(b);
@@ -1586,8 +1563,8 @@ backend_sockets(struct backend *b, const struct filter *f,
 	snapshot_clear(out);
 	if (dump_sockets(b, f, err, errlen) == -1)
 		return -1;
-	for (i = 0; i < b->nsocks; i++)
-		if (snapshot_add_row(out, &b->socks[i], -1,
+	for (i = 0; i < b->socks.n; i++)
+		if (snapshot_add_row(out, &b->socks.v[i], -1,
 		    PD_OWNER_NONE) == NULL) {
 			snprintf(err, errlen, "out of memory");
 			snapshot_clear(out);
@@ -1613,18 +1590,18 @@ snapshot_resolve(struct backend *b, const struct filter *f, char *err,
 		goto fail;
 	b->socks_changed = 1;
 	if (!oneshot) {
-		b->socks_changed = b->nsocks != b->nlast || (b->nsocks > 0 &&
-		    memcmp(b->socks, b->last, b->nsocks *
-		    sizeof(*b->socks)) != 0);
+		b->socks_changed = b->socks.n != b->nlast || (b->socks.n > 0 &&
+		    memcmp(b->socks.v, b->last, b->socks.n *
+		    sizeof(*b->socks.v)) != 0);
 		if (b->socks_changed) {
 			b->rows_dirty = 1;
-			if (vec_grow((void **)&b->last, &b->caplast, b->nsocks,
+			if (vec_grow((void **)&b->last, &b->caplast, b->socks.n,
 			    sizeof(*b->last)) == -1)
 				goto oom;
-			if (b->nsocks > 0)
-				memcpy(b->last, b->socks, b->nsocks *
-				    sizeof(*b->socks));
-			b->nlast = b->nsocks;
+			if (b->socks.n > 0)
+				memcpy(b->last, b->socks.v, b->socks.n *
+				    sizeof(*b->socks.v));
+			b->nlast = b->socks.n;
 		}
 	}
 	if (resolve_owners(b) == -1)

@@ -109,8 +109,7 @@ struct backend {
 	int flags;
 	unsigned char *buf;		/* the table being read */
 	DWORD bufsize;
-	struct sock_info *socks;
-	size_t nsocks, capsocks;
+	struct sock_list socks;
 	struct proc_ent *procs;
 	size_t nprocs, capprocs;
 	/* What backend_snapshot_changes last turned into rows. */
@@ -253,26 +252,6 @@ handle_exited(HANDLE h)
 
 /* ---- sockets ----------------------------------------------------------- */
 
-struct collect_ctx {
-	struct backend *b;
-	const struct filter *f;
-};
-
-static int
-collect_sock(void *arg, const struct sock_info *si)
-{
-	struct collect_ctx *c = arg;
-	struct backend *b = c->b;
-
-	if (c->f != NULL && !filter_match(c->f, si))
-		return 0;
-	if (vec_grow((void **)&b->socks, &b->capsocks, b->nsocks + 1,
-	    sizeof(*b->socks)) == -1)
-		return -1;
-	b->socks[b->nsocks++] = *si;
-	return 0;
-}
-
 /* Reads one table into b->buf; grows it while the table grows. */
 static int
 read_table(struct backend *b, int table, char *err, size_t errlen)
@@ -318,29 +297,28 @@ read_table(struct backend *b, int table, char *err, size_t errlen)
 	return -1;
 }
 
-/* Fills b->socks with the listeners f selects. */
+/* Fills b->socks with the listeners f selects (NULL: all). */
 static int
 dump_sockets(struct backend *b, const struct filter *f, char *err,
     size_t errlen)
 {
 	static const int tables[] = { WIN_TCP4, WIN_TCP6, WIN_UDP4, WIN_UDP6 };
-	struct collect_ctx ctx = { b, f };
 	size_t i;
-	int proto;
+	int proto, r = 0;
 
-	b->nsocks = 0;
-	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+	b->socks.n = 0;
+	b->socks.f = f;
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]) && r != -1; i++) {
 		proto = tables[i] == WIN_TCP4 || tables[i] == WIN_TCP6 ?
 		    PD_TCP : PD_UDP;
 		if (f != NULL && f->protos != 0 && !(f->protos & proto))
 			continue;
-		if (read_table(b, tables[i], err, errlen) == -1)
-			return -1;
-		if (decode_win_table(b->buf, b->bufsize, tables[i],
-		    collect_sock, &ctx, err, errlen) == -1)
-			return -1;
+		if ((r = read_table(b, tables[i], err, errlen)) == 0)
+			r = decode_win_table(b->buf, b->bufsize, tables[i],
+			    sock_list_add, &b->socks, err, errlen);
 	}
-	return 0;
+	b->socks.f = NULL;
+	return r == -1 ? -1 : 0;
 }
 
 /* ---- processes --------------------------------------------------------- */
@@ -528,8 +506,8 @@ resolve_owners(struct backend *b)
 
 	for (i = 0; i < b->nprocs; i++)
 		b->procs[i].seen = 0;
-	for (i = 0; i < b->nsocks; i++) {
-		if ((pid = b->socks[i].pid) == PID_IDLE)
+	for (i = 0; i < b->socks.n; i++) {
+		if ((pid = b->socks.v[i].pid) == PID_IDLE)
 			continue;	/* Wine: the table names no owner */
 		if ((e = proc_find(b, pid)) != NULL && e->seen)
 			continue;
@@ -591,8 +569,8 @@ build_rows(struct backend *b, struct snapshot *out)
 	struct proc_ent *e;
 	size_t i;
 
-	for (i = 0; i < b->nsocks; i++) {
-		si = &b->socks[i];
+	for (i = 0; i < b->socks.n; i++) {
+		si = &b->socks.v[i];
 		if (si->pid == PID_IDLE) {
 			/* Wine keeps every socket in its server process and
 			 * reports owner 0: the owner is not visible. */
@@ -658,7 +636,7 @@ backend_free(struct backend *b)
 		sid_cache_clear();
 	free(b->procs);
 	free(b->prev);
-	free(b->socks);
+	free(b->socks.v);
 	free(b->buf);
 	free(b);
 	/* No WSACleanup: the rows outlive the backend and their addresses
@@ -699,8 +677,8 @@ backend_sockets(struct backend *b, const struct filter *f,
 	snapshot_clear(out);
 	if (dump_sockets(b, f, err, errlen) == -1)
 		return -1;
-	for (i = 0; i < b->nsocks; i++)
-		if (snapshot_add_row(out, &b->socks[i], -1,
+	for (i = 0; i < b->socks.n; i++)
+		if (snapshot_add_row(out, &b->socks.v[i], -1,
 		    PD_OWNER_NONE) == NULL) {
 			snprintf(err, errlen, "out of memory");
 			snapshot_clear(out);
@@ -756,24 +734,24 @@ backend_snapshot_changes(struct backend *b, struct snapshot *out, char *err,
 		return -1;
 	}
 	b->stats.snapshots++;
-	if (b->have_prev && !b->owners_changed && b->nprev == b->nsocks) {
-		for (i = 0; i < b->nsocks; i++)
-			if (!sock_equal(&b->prev[i], &b->socks[i]))
+	if (b->have_prev && !b->owners_changed && b->nprev == b->socks.n) {
+		for (i = 0; i < b->socks.n; i++)
+			if (!sock_equal(&b->prev[i], &b->socks.v[i]))
 				break;
-		if (i == b->nsocks)
+		if (i == b->socks.n)
 			return 1;
 	}
 	snapshot_clear(out);
 	b->have_prev = 0;
 	if (build_rows(b, out) == -1 || (copy = realloc(b->prev,
-	    (b->nsocks + 1) * sizeof(*copy))) == NULL) {
+	    (b->socks.n + 1) * sizeof(*copy))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		snapshot_clear(out);
 		return -1;
 	}
 	b->prev = copy;
-	memcpy(b->prev, b->socks, b->nsocks * sizeof(*b->prev));
-	b->nprev = b->nsocks;
+	memcpy(b->prev, b->socks.v, b->socks.n * sizeof(*b->prev));
+	b->nprev = b->socks.n;
 	b->have_prev = 1;
 	b->owners_changed = 0;
 	return 0;

@@ -203,3 +203,16 @@ filter_match(const struct filter *f, const struct sock_info *si)
 		return 0;
 	return filter_match_port(f, si->proto, si->port);
 }
+
+int
+sock_list_add(void *arg, const struct sock_info *si)
+{
+	struct sock_list *l = arg;
+
+	if (l->f != NULL && !filter_match(l->f, si))
+		return 0;
+	if (vec_grow((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v)) == -1)
+		return -1;
+	l->v[l->n++] = *si;
+	return 0;
+}

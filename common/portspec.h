@@ -56,4 +56,17 @@ int	filter_match(const struct filter *, const struct sock_info *);
 /* True if some spec selects the port for the protocol. */
 int	filter_match_port(const struct filter *, int proto, uint16_t port);
 
+/*
+ * The sockets a backend's dump gathers: the ones f selects (NULL: all).
+ * sock_list_add is the decoders' callback (arg is the list); -1 when out
+ * of memory.
+ */
+struct sock_list {
+	struct sock_info *v;
+	size_t n, cap;
+	const struct filter *f;
+};
+
+int	sock_list_add(void *arg, const struct sock_info *);
+
 #endif

@@ -4,6 +4,7 @@
  */
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "portspec.h"
@@ -332,6 +333,43 @@ START_TEST(test_filter_specs)
 }
 END_TEST
 
+/* The backends' collector: what the filter selects, in order, all of it. */
+START_TEST(test_sock_list)
+{
+	struct sock_list l;
+	struct filter f;
+	struct sock_info s;
+	unsigned i;
+
+	memset(&l, 0, sizeof(l));
+	for (i = 1; i <= 1000; i++) {
+		s = sock(i % 2 ? PD_TCP : PD_UDP, PD_INET, (uint16_t)i, 0, 0);
+		ck_assert_int_eq(sock_list_add(&l, &s), 0);
+	}
+	ck_assert_uint_eq(l.n, 1000);
+	ck_assert_uint_ge(l.cap, l.n);
+	ck_assert_uint_eq(l.v[999].port, 1000);
+	ck_assert_int_eq(l.v[999].proto, PD_UDP);
+
+	/* With a filter: only udp 3000-3100, appended after what is there. */
+	filter_init(&f);
+	add(&f, "3000-3100/udp");
+	l.f = &f;
+	for (i = 2990; i <= 3110; i++) {
+		s = sock(PD_UDP, PD_INET, (uint16_t)i, 0, 0);
+		ck_assert_int_eq(sock_list_add(&l, &s), 0);
+		s.proto = PD_TCP;
+		ck_assert_int_eq(sock_list_add(&l, &s), 0);
+	}
+	ck_assert_uint_eq(l.n, 1000 + 101);
+	ck_assert_uint_eq(l.v[1000].port, 3000);
+	ck_assert_uint_eq(l.v[1100].port, 3100);
+	for (i = 1000; i < l.n; i++)
+		ck_assert_int_eq(l.v[i].proto, PD_UDP);
+	free(l.v);
+}
+END_TEST
+
 static Suite *
 portspec_suite(void)
 {
@@ -353,6 +391,7 @@ portspec_suite(void)
 	tcase_add_test(tc, test_filter_protos_families);
 	tcase_add_test(tc, test_filter_dualstack);
 	tcase_add_test(tc, test_filter_specs);
+	tcase_add_test(tc, test_sock_list);
 	suite_add_tcase(s, tc);
 	return s;
 }
