@@ -8,43 +8,21 @@
 #include <string.h>
 
 #include "diff.h"
+#include "fixture.h"
 
 static struct sock_info
 sock(int proto, int family, uint16_t port, uint8_t last, uint64_t inode)
 {
-	struct sock_info si;
-
-	memset(&si, 0, sizeof(si));
-	si.proto = (uint8_t)proto;
-	si.family = (uint8_t)family;
-	si.state = proto == PD_TCP ? PD_LISTEN : PD_BOUND;
-	si.port = port;
-	si.v6only = family == PD_INET6 ? 1 : 0;
-	si.inode = inode;
-	si.uid = 1000;
-	if (family == PD_INET) {
-		si.addr[0] = 127;
-		si.addr[3] = last;
-	} else
-		si.addr[15] = last;
-	return si;
+	return fx_sock(proto, family, port, last, inode, 1000);
 }
 
 static struct proc_info
 proc(int32_t pid, uint64_t start, const char *comm, const char *exe)
 {
-	struct proc_info p;
+	char user[16];
 
-	memset(&p, 0, sizeof(p));
-	p.pid = pid;
-	p.ppid = 1;
-	p.uid = p.suid = 1000;
-	p.start_time = start;
-	p.started_ms = 1700000000000 + (int64_t)start;
-	snprintf(p.comm, sizeof(p.comm), "%s", comm);
-	snprintf(p.user, sizeof(p.user), "user%d", (int)pid);
-	p.exe = (char *)exe;	/* copied by snapshot_add_proc */
-	return p;
+	snprintf(user, sizeof(user), "user%d", (int)pid);
+	return fx_proc(pid, start, comm, user, 1000, exe);
 }
 
 /* Adds a row owned by (pid, start), adding the process if it is new. */

@@ -8,27 +8,19 @@
 #include <string.h>
 
 #include "event.h"
+#include "fixture.h"
 
 static struct sock_info
 sock(int proto, int family, uint16_t port, uint64_t inode)
 {
-	struct sock_info si;
+	struct sock_info si = fx_sock(proto, family, port, 1, inode, 33);
 
-	memset(&si, 0, sizeof(si));
-	si.proto = (uint8_t)proto;
-	si.family = (uint8_t)family;
-	si.state = PD_LISTEN;
-	si.port = port;
-	si.inode = inode;
-	si.uid = 33;
-	si.v6only = family == PD_INET6 ? 1 : 0;
 	if (family == PD_INET) {
-		si.addr[0] = 10;
+		si.addr[0] = 10;			/* 10.0.0.7 */
 		si.addr[3] = 7;
 	} else {
-		si.addr[0] = 0xfe;
+		si.addr[0] = 0xfe;			/* fe80::1 */
 		si.addr[1] = 0x80;
-		si.addr[15] = 1;
 	}
 	return si;
 }
@@ -36,18 +28,10 @@ sock(int proto, int family, uint16_t port, uint64_t inode)
 static struct proc_info
 proc(int32_t pid, const char *exe)
 {
-	struct proc_info p;
+	struct proc_info p = fx_proc(pid, 123456, "apache2", "www-data", 33,
+	    exe);
 
-	memset(&p, 0, sizeof(p));
-	p.pid = pid;
-	p.ppid = 1;
-	p.uid = 33;
-	p.suid = 0;
-	p.start_time = 123456;
-	p.started_ms = 1795449845123;
-	snprintf(p.comm, sizeof(p.comm), "apache2");
-	snprintf(p.user, sizeof(p.user), "www-data");
-	p.exe = (char *)exe;
+	p.suid = 0;		/* started as root: a field of its own */
 	return p;
 }
 
@@ -95,7 +79,7 @@ START_TEST(test_from_row_owned)
 	ck_assert_uint_eq(ev.proc.uid, 33);
 	ck_assert_uint_eq(ev.proc.suid, 0);
 	ck_assert_uint_eq(ev.proc.start_time, 123456);
-	ck_assert_int_eq(ev.proc.started_ms, 1795449845123);
+	ck_assert_int_eq(ev.proc.started_ms, 1700000000000 + 123456);
 	ck_assert_str_eq(ev.proc.comm, "apache2");
 	ck_assert_str_eq(ev.proc.user, "www-data");
 	ck_assert_ptr_nonnull(ev.proc.exe);

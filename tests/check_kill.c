@@ -17,23 +17,16 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "fixture.h"
 #include "kill.h"
 
+/* 0.0.0.0, or a dual-stack [::]. */
 static struct sock_info
 sock(int proto, int family, uint16_t port, uint64_t inode)
 {
-	struct sock_info si;
+	struct sock_info si = fx_sock(proto, family, port, 0, inode, 1000);
 
-	memset(&si, 0, sizeof(si));
-	si.proto = (uint8_t)proto;
-	si.family = (uint8_t)family;
-	si.state = PD_LISTEN;
-	si.port = port;
-	si.inode = inode;
-	si.uid = 1000;
 	si.v6only = 0;
-	if (family == PD_INET)
-		si.addr[0] = 0;		/* 0.0.0.0 */
 	return si;
 }
 
@@ -41,15 +34,11 @@ static struct proc_info
 proc(int32_t pid, int32_t ppid, uint64_t start, const char *exe)
 {
 	struct proc_info p;
+	char comm[16];
 
-	memset(&p, 0, sizeof(p));
-	p.pid = pid;
+	snprintf(comm, sizeof(comm), "p%d", (int)pid);
+	p = fx_proc(pid, start, comm, "alice", 1000, exe);
 	p.ppid = ppid;
-	p.uid = p.suid = 1000;
-	p.start_time = start;
-	snprintf(p.comm, sizeof(p.comm), "p%d", (int)pid);
-	snprintf(p.user, sizeof(p.user), "alice");
-	p.exe = (char *)exe;
 	return p;
 }
 

@@ -7,41 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "snapshot.h"
 
 static struct sock_info
 sock(int proto, int family, uint16_t port, uint8_t last, uint64_t inode)
 {
-	struct sock_info si;
-
-	memset(&si, 0, sizeof(si));
-	si.proto = (uint8_t)proto;
-	si.family = (uint8_t)family;
-	si.state = proto == PD_TCP ? PD_LISTEN : PD_BOUND;
-	si.port = port;
-	si.v6only = family == PD_INET6 ? 1 : 0;
-	si.inode = inode;
-	si.uid = PD_UID_UNKNOWN;
-	if (family == PD_INET) {
-		si.addr[0] = 127;
-		si.addr[3] = last;
-	} else
-		si.addr[15] = last;
-	return si;
+	return fx_sock(proto, family, port, last, inode, PD_UID_UNKNOWN);
 }
 
 static struct proc_info
 proc(int32_t pid, uint64_t start, const char *comm, const char *exe)
 {
-	struct proc_info p;
-
-	memset(&p, 0, sizeof(p));
-	p.pid = pid;
-	p.ppid = 1;
-	p.start_time = start;
-	snprintf(p.comm, sizeof(p.comm), "%s", comm);
-	p.exe = (char *)exe;	/* copied by snapshot_add_proc */
-	return p;
+	return fx_proc(pid, start, comm, "", 0, exe);
 }
 
 START_TEST(test_add_and_find)
