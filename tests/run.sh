@@ -36,20 +36,31 @@ for t in "$build"/tests/check_*; do
 	fi
 done
 
-# Integration: python's unittest, which prints "RESULT passed=N failed=N".
-PORTD_BUILD="$build" python3 "$top/tests/integration/run.py" >"$log" 2>&1
-rc=$?
-cat "$log"
-line=$(grep -E '^RESULT passed=[0-9]+ failed=[0-9]+' "$log" | tail -n 1)
-if [ -z "$line" ]; then
-	echo "integration: no result line (exit $rc): counted as one failure"
-	failed=$((failed + 1))
-else
+# Adds up a python runner's "RESULT passed=N failed=N" line in $log:
+# count_result NAME EXIT. No line, or a failed exit with no failed test,
+# counts as one failure.
+count_result() {
+	line=$(grep -E '^RESULT passed=[0-9]+ failed=[0-9]+' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "$1: no result line (exit $2): counted as one failure"
+		failed=$((failed + 1))
+		return
+	fi
 	p=$(echo "$line" | sed -E 's/.*passed=([0-9]+).*/\1/')
 	f=$(echo "$line" | sed -E 's/.*failed=([0-9]+).*/\1/')
 	passed=$((passed + p))
 	failed=$((failed + f))
-fi
+	if [ "$2" != 0 ] && [ "$f" = 0 ]; then
+		echo "$1: exit $2 with no failed test: counted as one failure"
+		failed=$((failed + 1))
+	fi
+}
+
+# Integration: python's unittest, which prints "RESULT passed=N failed=N".
+PORTD_BUILD="$build" python3 "$top/tests/integration/run.py" >"$log" 2>&1
+rc=$?
+cat "$log"
+count_result integration "$rc"
 
 # ---- macOS cross-build ---------------------------------------------------
 # With the toolchain installed (scripts/macos-toolchain.sh, which make deps
@@ -74,17 +85,16 @@ else
 fi
 # ---- end of macOS ---------------------------------------------------------
 
-# ---- Windows: mingw-w64 cross-build; tests under Wine on request ---------
+# ---- Windows: mingw-w64 cross-build, and the tests under Wine -----------
 # With the cross-compiler installed (scripts/deps.sh installs it): build
-# portd.exe, portctl.exe and the Windows test programs, counted as one
-# test, so every change is proven to still build for Windows. The Wine
-# tests (tests/windows/run.py: the check suites, the named pipe, the kill
-# path, the reaper, the service) run with PORTD_WINE_TESTS=1, or as
-# `make test-windows`: they failed now and then under load (3 of 10 runs
-# late in their first session), and one flaky run would fail CI for
-# every change. Skipped under make asan (the .exe files are not
-# sanitized). The sub-make gets a clean environment, as for macOS; a lock
-# keeps two runs in one tree from building or using Wine together.
+# portd.exe, portctl.exe and the Windows test programs (a failed build
+# counts as one failure), then, with Wine installed, run the Windows tests
+# (tests/windows/run.py: the check suites, the named pipe, the kill path,
+# the reaper, the service; about 25 s). PORTD_WINE_TESTS=0 leaves the Wine
+# tests out and counts the build as one test. Skipped under make asan
+# (the .exe files are not sanitized). The sub-make gets a clean
+# environment, as for macOS; a lock keeps two runs in one tree from
+# building or using Wine together.
 mkdir -p "$top/build"
 exec 9>"$top/build/windows.lock"
 if ! command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1; then
@@ -100,29 +110,16 @@ elif ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD \
 	tail -n 25 "$log"
 	echo "windows: build failed: counted as one failure"
 	failed=$((failed + 1))
-elif [ "${PORTD_WINE_TESTS:-0}" != 1 ] || ! command -v wine >/dev/null 2>&1; then
-	echo "windows: portd.exe, portctl.exe and the test programs built" \
-	    "(the Wine tests: make test-windows, or PORTD_WINE_TESTS=1)"
+elif [ "${PORTD_WINE_TESTS:-1}" = 0 ] || ! command -v wine >/dev/null 2>&1; then
+	echo "windows: portd.exe, portctl.exe and the test programs built;" \
+	    "the Wine tests left out (no wine, or PORTD_WINE_TESTS=0)"
 	passed=$((passed + 1))
 else
 	timeout -k 10 900 python3 "$top/tests/windows/run.py" \
 	    "$top/build/windows" >"$log" 2>&1
 	rc=$?
 	cat "$log"
-	line=$(grep -E '^RESULT passed=[0-9]+ failed=[0-9]+' "$log" | tail -n 1)
-	if [ -z "$line" ]; then
-		echo "windows: no result line (exit $rc): counted as one failure"
-		failed=$((failed + 1))
-	else
-		p=$(echo "$line" | sed -E 's/.*passed=([0-9]+).*/\1/')
-		f=$(echo "$line" | sed -E 's/.*failed=([0-9]+).*/\1/')
-		passed=$((passed + p))
-		failed=$((failed + f))
-		if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
-			echo "windows: exit $rc with no failed test: counted as one failure"
-			failed=$((failed + 1))
-		fi
-	fi
+	count_result windows "$rc"
 fi
 exec 9>&-
 # ---- end of Windows -------------------------------------------------------
