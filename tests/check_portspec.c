@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "portspec.h"
 
 /* A pure stand-in for /etc/services. */
@@ -187,23 +188,14 @@ START_TEST(test_format)
 }
 END_TEST
 
+/* 127.0.0.1 or ::1; with any, 0.0.0.0 or [::]. */
 static struct sock_info
 sock(int proto, int family, uint16_t port, int v6only, int any)
 {
-	struct sock_info si;
+	struct sock_info si = fx_sock(proto, family, port, any ? 0 : 1, 0,
+	    PD_UID_UNKNOWN);
 
-	memset(&si, 0, sizeof(si));
-	si.proto = (uint8_t)proto;
-	si.family = (uint8_t)family;
-	si.state = proto == PD_TCP ? PD_LISTEN : PD_BOUND;
-	si.port = port;
 	si.v6only = (int8_t)v6only;
-	if (!any && family == PD_INET6)
-		si.addr[15] = 1;			/* ::1 */
-	else if (!any) {
-		si.addr[0] = 127;			/* 127.0.0.1 */
-		si.addr[3] = 1;
-	}
 	return si;
 }
 
