@@ -671,8 +671,8 @@ class Service:
         check(rc == 0, "sc create: exit %s: %s%s" % (rc, out, err))
         check(sc_state() == "STOPPED", "not stopped after create")
         self.start_and_query()
-        rc, out, err = run(["wine", "net", "stop", "portd"], name="net")
-        check(rc == 0, "net stop: exit %s: %s%s" % (rc, out, err))
+        rc, out, err = run(["wine", "sc", "stop", "portd"], name="sc")
+        check(rc == 0, "sc stop: exit %s: %s%s" % (rc, out, err))
         wait_for("the service to stop", lambda: sc_state() == "STOPPED")
         log = self.service_log()
         check("service stop: stopping" in log and
@@ -757,7 +757,7 @@ def main():
             test("a Unix socket path: refused", e.bad_endpoint)
             test("console stop (Ctrl-C)", e.stop_console)
         s = Service()
-        test("service: sc create (demand), start, query, net stop, "
+        test("service: sc create (demand), start, query, sc stop, "
              "delete", s.demand)
         test("service: --install-service, start, query, "
              "--uninstall-service", s.installer)
