@@ -15,26 +15,10 @@
  *  - link-local IPv6 addresses carry their scope (interface index) in
  *    bytes 2..3 inside the kernel (KAME), and in6_ifindex is left 0.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "decode_darwin.h"
-
-static void seterr(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static uint16_t
 port_of(const uint8_t p[2])
@@ -80,32 +64,32 @@ decode_darwin_socket(const struct darwin_sock *in, struct sock_info *out,
 		break;
 	case DARWIN_SOCKINFO_TCP:
 		if (proto != PD_TCP) {
-			seterr(err, errlen, "SOCKINFO_TCP record for protocol "
-			    "%d", (int)in->protocol);
+			pd_seterr(err, errlen, "SOCKINFO_TCP record for "
+			    "protocol %d", (int)in->protocol);
 			return -1;
 		}
 		if (in->tcp_state < 0 ||
 		    in->tcp_state > DARWIN_TSI_S_RESERVED) {
-			seterr(err, errlen, "TCP state %d out of range",
+			pd_seterr(err, errlen, "TCP state %d out of range",
 			    (int)in->tcp_state);
 			return -1;
 		}
 		break;
 	default:
-		seterr(err, errlen, "socket kind %d for an IP socket",
+		pd_seterr(err, errlen, "socket kind %d for an IP socket",
 		    (int)in->kind);
 		return -1;
 	}
 	v4 = (in->vflag & DARWIN_INI_IPV4) != 0;
 	v6 = (in->vflag & DARWIN_INI_IPV6) != 0;
 	if (!v4 && !v6) {
-		seterr(err, errlen, "insi_vflag 0x%x names no IP version",
+		pd_seterr(err, errlen, "insi_vflag 0x%x names no IP version",
 		    (unsigned)in->vflag);
 		return -1;
 	}
 	if (v6 && in->family == DARWIN_AF_INET) {
-		seterr(err, errlen, "IPv6 pcb (insi_vflag 0x%x) on an AF_INET "
-		    "socket", (unsigned)in->vflag);
+		pd_seterr(err, errlen, "IPv6 pcb (insi_vflag 0x%x) on an "
+		    "AF_INET socket", (unsigned)in->vflag);
 		return -1;
 	}
 
@@ -122,7 +106,7 @@ decode_darwin_socket(const struct darwin_sock *in, struct sock_info *out,
 	out->port = port_of(in->lport);
 	if (out->port == 0) {
 		/* listen(2) binds a port if none was: never 0 in LISTEN. */
-		seterr(err, errlen, "TCP listener without a local port");
+		pd_seterr(err, errlen, "TCP listener without a local port");
 		return -1;
 	}
 	out->proto = (uint8_t)proto;

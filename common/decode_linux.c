@@ -10,7 +10,6 @@
  * particular alignment.
  */
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -52,21 +51,6 @@
 #define RTA_HDRLEN		4
 #define LNX_NLA_TYPE_MASK	0x3fff
 #define LNX_INET_DIAG_SKV6ONLY	11
-
-static void seterr(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static uint16_t
 get_u16(const unsigned char *p)
@@ -226,8 +210,8 @@ decode_procnet_line(const char *p, const char *end, size_t lineno, int proto,
 	si->v6only = family == PD_INET6 ? -1 : 0;
 	for (field = 0; field < 10; field++) {
 		if (next_token(&p, end, &tok, &toklen) == -1) {
-			seterr(err, errlen, "line %zu: %zu columns, expected "
-			    "at least 10", lineno, field);
+			pd_seterr(err, errlen, "line %zu: %zu columns, "
+			    "expected at least 10", lineno, field);
 			return -1;
 		}
 		switch (field) {
@@ -265,7 +249,7 @@ decode_procnet_line(const char *p, const char *end, size_t lineno, int proto,
 		}
 		continue;
  bad:
-		seterr(err, errlen, "line %zu: bad column %zu '%.*s'",
+		pd_seterr(err, errlen, "line %zu: bad column %zu '%.*s'",
 		    lineno, field + 1, (int)(toklen > 40 ? 40 : toklen), tok);
 		return -1;
 	}
@@ -291,12 +275,12 @@ decode_procnet(const char *text, size_t len, int proto, int family,
 	int count = 0, r;
 
 	if (len == 0) {
-		seterr(err, errlen, "empty /proc/net file (no header)");
+		pd_seterr(err, errlen, "empty /proc/net file (no header)");
 		return -1;
 	}
 	if ((proto != PD_TCP && proto != PD_UDP) ||
 	    (family != PD_INET && family != PD_INET6)) {
-		seterr(err, errlen, "bad protocol or family");
+		pd_seterr(err, errlen, "bad protocol or family");
 		return -1;
 	}
 	/* The header names the columns; "sl" first tells it is one. */
@@ -304,7 +288,7 @@ decode_procnet(const char *text, size_t len, int proto, int family,
 		eol = end;
 	if (next_token(&p, eol, &tok, &toklen) == -1 || toklen != 2 ||
 	    memcmp(tok, "sl", 2) != 0) {
-		seterr(err, errlen, "line 1: not a /proc/net header");
+		pd_seterr(err, errlen, "line 1: not a /proc/net header");
 		return -1;
 	}
 	for (p = eol; p < end; p = eol) {
@@ -322,12 +306,12 @@ decode_procnet(const char *text, size_t len, int proto, int family,
 		if (r == 0)
 			continue;
 		if (count == INT_MAX) {
-			seterr(err, errlen, "line %zu: too many sockets",
+			pd_seterr(err, errlen, "line %zu: too many sockets",
 			    lineno);
 			return -1;
 		}
 		if (cb != NULL && cb(arg, &si) != 0) {
-			seterr(err, errlen, "line %zu: callback failed",
+			pd_seterr(err, errlen, "line %zu: callback failed",
 			    lineno);
 			return -1;
 		}
@@ -348,14 +332,15 @@ decode_inet_diag(const void *payload, size_t len, int proto,
 	int v6only = -1, listener;
 
 	if (len < IDM_LEN) {
-		seterr(err, errlen, "inet_diag message too short (%zu bytes)",
-		    len);
+		pd_seterr(err, errlen, "inet_diag message too short (%zu "
+		    "bytes)", len);
 		return -1;
 	}
 	family = m[IDM_OFF_FAMILY];
 	state = m[IDM_OFF_STATE];
 	if (family != LNX_AF_INET && family != LNX_AF_INET6) {
-		seterr(err, errlen, "inet_diag message of family %u", family);
+		pd_seterr(err, errlen, "inet_diag message of family %u",
+		    family);
 		return -1;
 	}
 	/* Walk every attribute, even of skipped sockets: a bad one means
@@ -367,8 +352,8 @@ decode_inet_diag(const void *payload, size_t len, int proto,
 		rlen = get_u16(a);
 		rtype = get_u16(a + 2) & LNX_NLA_TYPE_MASK;
 		if (rlen < RTA_HDRLEN || rlen > len - off) {
-			seterr(err, errlen, "inet_diag attribute %u overruns "
-			    "its message", rtype);
+			pd_seterr(err, errlen, "inet_diag attribute %u "
+			    "overruns its message", rtype);
 			return -1;
 		}
 		if (rtype == LNX_INET_DIAG_SKV6ONLY && rlen > RTA_HDRLEN)
@@ -408,7 +393,7 @@ decode_inet_diag(const void *payload, size_t len, int proto,
 		listener = state == LNX_TCP_CLOSE && si.port != 0;
 		si.state = PD_BOUND;
 	} else {
-		seterr(err, errlen, "bad protocol %d", proto);
+		pd_seterr(err, errlen, "bad protocol %d", proto);
 		return -1;
 	}
 	if (!listener)
@@ -431,14 +416,14 @@ decode_netlink(const void *buf, size_t len, int proto, decode_sock_fn cb,
 	for (off = 0; off < len; off += NLMSG_ALIGN4(mlen)) {
 		msg = b + off;
 		if (len - off < NLH_LEN) {
-			seterr(err, errlen, "netlink: truncated header at "
+			pd_seterr(err, errlen, "netlink: truncated header at "
 			    "offset %zu", off);
 			return -1;
 		}
 		mlen = get_u32(msg + NLH_OFF_LEN);
 		type = get_u16(msg + NLH_OFF_TYPE);
 		if (mlen < NLH_LEN || mlen > len - off) {
-			seterr(err, errlen, "netlink: message of %zu bytes "
+			pd_seterr(err, errlen, "netlink: message of %zu bytes "
 			    "at offset %zu overruns the buffer", mlen, off);
 			return -1;
 		}
@@ -450,15 +435,16 @@ decode_netlink(const void *buf, size_t len, int proto, decode_sock_fn cb,
 				if (e < 0) {
 					if (nlerr != NULL)
 						*nlerr = errno_of(e);
-					seterr(err, errlen, "netlink: dump "
-					    "failed: %s", strerror(errno_of(e)));
+					pd_seterr(err, errlen, "netlink: dump "
+					    "failed: %s",
+					    strerror(errno_of(e)));
 					return -1;
 				}
 			}
 			return 1;
 		case LNX_NLMSG_ERROR:
 			if (mlen < NLH_LEN + sizeof(e)) {
-				seterr(err, errlen, "netlink: truncated "
+				pd_seterr(err, errlen, "netlink: truncated "
 				    "error message");
 				return -1;
 			}
@@ -467,11 +453,11 @@ decode_netlink(const void *buf, size_t len, int proto, decode_sock_fn cb,
 				break;	/* an acknowledgement */
 			if (nlerr != NULL)
 				*nlerr = errno_of(e);
-			seterr(err, errlen, "netlink: kernel answered: %s",
+			pd_seterr(err, errlen, "netlink: kernel answered: %s",
 			    strerror(errno_of(e)));
 			return -1;
 		case LNX_NLMSG_OVERRUN:
-			seterr(err, errlen, "netlink: overrun, data lost");
+			pd_seterr(err, errlen, "netlink: overrun, data lost");
 			return -1;
 		case LNX_SOCK_DIAG_BY_FAMILY:
 			r = decode_inet_diag(msg + NLH_LEN, mlen - NLH_LEN,
@@ -479,7 +465,7 @@ decode_netlink(const void *buf, size_t len, int proto, decode_sock_fn cb,
 			if (r == -1)
 				return -1;
 			if (r == 1 && cb != NULL && cb(arg, &si) != 0) {
-				seterr(err, errlen, "callback failed");
+				pd_seterr(err, errlen, "callback failed");
 				return -1;
 			}
 			break;

@@ -3,26 +3,10 @@
  * decode_win.h). Builds on every host: no Windows header, rows copied out
  * of the buffer with memcpy into mirror structs.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "decode_win.h"
-
-static void seterr(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /*
  * A port is stored in network byte order in the first two bytes of its
@@ -151,26 +135,26 @@ decode_win_table(const void *buf, size_t len, int table, decode_win_fn cb,
 	int found = 0;
 
 	if (size == 0) {
-		seterr(err, errlen, "unknown socket table %d", table);
+		pd_seterr(err, errlen, "unknown socket table %d", table);
 		return -1;
 	}
 	if (len < sizeof(n)) {
-		seterr(err, errlen, "socket table of %zu bytes: no row count",
-		    len);
+		pd_seterr(err, errlen, "socket table of %zu bytes: no row "
+		    "count", len);
 		return -1;
 	}
 	memcpy(&n, p, sizeof(n));
 	if (n > (len - sizeof(n)) / size) {
-		seterr(err, errlen, "socket table truncated: %lu rows of %zu "
-		    "bytes do not fit in %zu bytes", (unsigned long)n, size,
-		    len);
+		pd_seterr(err, errlen, "socket table truncated: %lu rows of "
+		    "%zu bytes do not fit in %zu bytes", (unsigned long)n,
+		    size, len);
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
 		if (decode_row(table, p + sizeof(n) + i * size, &si) != 1)
 			continue;
 		if (cb(arg, &si) != 0) {
-			seterr(err, errlen, "out of memory");
+			pd_seterr(err, errlen, "out of memory");
 			return -1;
 		}
 		found++;

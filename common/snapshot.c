@@ -1,6 +1,7 @@
 /*
  * snapshot.c - the listener model's containers and text helpers.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,18 @@ vec_grow(void **base, size_t *cap, size_t need, size_t size)
 	*base = p;
 	*cap = ncap;
 	return 0;
+}
+
+void
+pd_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }
 
 struct listener *

@@ -109,6 +109,13 @@ int	 proc_info_copy(struct proc_info *dst, const struct proc_info *src);
  */
 int	 vec_grow(void **base, size_t *cap, size_t need, size_t size);
 
+/*
+ * Formats a one-line reason into err (the decoders' and backends' err,
+ * errlen arguments); nothing when err is NULL or errlen 0.
+ */
+void	 pd_seterr(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 /* Text helpers shared by every output. */
 const char *pd_proto_name(int proto);		/* "tcp" / "udp" */
 const char *pd_family_name(int family);		/* "ipv4" / "ipv6" */
