@@ -1,7 +1,8 @@
 /*
  * peer.h - who is on the other end of a control connection, and what it
- * may signal: one file per OS (peer_linux.c: SO_PEERCRED; macOS:
- * LOCAL_PEERCRED; Windows: the pipe client's process token).
+ * may signal: one file per OS identifies peers (peer_linux.c:
+ * SO_PEERCRED; macOS: LOCAL_PEERCRED; Windows: the pipe client's process
+ * token); peer_unix.c and peer_win.c say what they may do.
  */
 #ifndef PORTD_PEER_H
 #define PORTD_PEER_H

@@ -32,23 +32,3 @@ peer_identify(uv_pipe_t *pipe, struct peer *p)
 	if (getsockopt(fd, SOL_LOCAL, LOCAL_PEERPID, &pid, &len) == 0)
 		p->pid = (int32_t)pid;
 }
-
-void
-peer_self(struct peer *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->uid = (uint32_t)geteuid();
-	p->pid = (int32_t)getpid();
-	p->admin = 1;
-}
-
-int
-peer_may_signal(const struct peer *peer, const struct proc_info *p)
-{
-	if (peer->admin)
-		return 1;
-	/* kill(2) on macOS: the sender's uid matches the target's real or
-	 * saved uid. getpeereid gives the peer's effective uid. */
-	return peer->uid != PD_UID_UNKNOWN &&
-	    (p->uid == peer->uid || p->suid == peer->uid);
-}

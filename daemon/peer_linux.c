@@ -4,7 +4,6 @@
 #include <sys/socket.h>
 
 #include <string.h>
-#include <unistd.h>
 
 #include "peer.h"
 
@@ -24,24 +23,4 @@ peer_identify(uv_pipe_t *pipe, struct peer *p)
 	p->uid = cred.uid;
 	p->pid = cred.pid;
 	p->admin = cred.uid == 0;
-}
-
-void
-peer_self(struct peer *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->uid = (uint32_t)geteuid();
-	p->pid = (int32_t)getpid();
-	p->admin = 1;
-}
-
-int
-peer_may_signal(const struct peer *peer, const struct proc_info *p)
-{
-	if (peer->admin)
-		return 1;
-	/* kill(2): the sender's uid matches the target's real or saved
-	 * uid. portd runs as root, so it applies the rule itself. */
-	return peer->uid != PD_UID_UNKNOWN &&
-	    (p->uid == peer->uid || p->suid == peer->uid);
 }
