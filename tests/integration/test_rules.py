@@ -106,9 +106,11 @@ class RulesEnforcedTest(RulesTestCase):
     # -- helpers --
 
     def squat(self, key, *extra, **kw):
-        """A holder on 127.0.0.1 on the port of rule key."""
+        """A holder on 127.0.0.1 on the port of rule key. It may be
+        reaped before it reports (see Holder's may_die): use
+        self.port[key], not its .port."""
         return self.holder("--tcp4", "127.0.0.1:%d" % self.port[key],
-                           *extra, **kw)
+                           *extra, may_die=True, **kw)
 
     def assertViolation(self, port, pid, rule_name, action, dry_run=False):
         v = self.pd.wait_event(port, "violation", pid=pid)
