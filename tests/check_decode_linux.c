@@ -202,6 +202,63 @@ START_TEST(test_host_little_endian)
 }
 END_TEST
 
+/*
+ * What both sources decode from the captures (taken together, of the
+ * same sockets): the listeners by port, with what every source reports.
+ * What only one source knows (netlink's v6only) stays in its test.
+ */
+static void
+expect_tcp4(const struct collect *c)
+{
+	ck_assert_uint_eq(c->n, N_TCP4);
+	assert_sock(by_port(c, P_TCP4_LO), PD_TCP, PD_INET, PD_LISTEN,
+	    a_lo4, I_TCP4_LO, 0);
+	assert_sock(by_port(c, P_TCP4_NOBODY), PD_TCP, PD_INET, PD_LISTEN,
+	    a_lo4, I_TCP4_NOBODY, UID_NOBODY);
+	assert_sock(by_port(c, P_HOST), PD_TCP, PD_INET, PD_LISTEN, a_any,
+	    I_HOST, 0);
+	/* The listener on 41009 only: not its accepted peer. */
+	ck_assert_uint_eq(count_port(c, P_TCP4_SERVER), 1);
+	assert_sock(by_port(c, P_TCP4_SERVER), PD_TCP, PD_INET, PD_LISTEN,
+	    a_lo4, I_TCP4_SERVER, 0);
+	ck_assert_ptr_null(by_port(c, P_TCP4_CLIENT));
+	ck_assert_ptr_null(by_inode(c, I_TCP4_PEER));
+	ck_assert_ptr_null(by_inode(c, 0));	/* TIME_WAIT rows */
+}
+
+static void
+expect_tcp6(const struct collect *c)
+{
+	ck_assert_uint_eq(c->n, N_TCP6);
+	assert_sock(by_port(c, P_TCP6_LO), PD_TCP, PD_INET6, PD_LISTEN,
+	    a_lo6, I_TCP6_LO, 0);
+	assert_sock(by_port(c, P_TCP6_DUAL), PD_TCP, PD_INET6, PD_LISTEN,
+	    a_any, I_TCP6_DUAL, 0);
+	assert_sock(by_port(c, P_TCP6_V6ONLY), PD_TCP, PD_INET6, PD_LISTEN,
+	    a_any, I_TCP6_V6ONLY, 0);
+	assert_sock(by_port(c, P_TCP6_MAPPED), PD_TCP, PD_INET6, PD_LISTEN,
+	    a_mapped, I_TCP6_MAPPED, 0);
+}
+
+static void
+expect_udp4(const struct collect *c)
+{
+	ck_assert_uint_eq(c->n, N_UDP4);
+	assert_sock(by_port(c, P_UDP4_LO), PD_UDP, PD_INET, PD_BOUND, a_lo4,
+	    I_UDP4_LO, 0);
+	ck_assert_ptr_null(by_port(c, P_UDP4_CONN));
+}
+
+static void
+expect_udp6(const struct collect *c)
+{
+	ck_assert_uint_eq(c->n, N_UDP6);
+	assert_sock(by_port(c, P_UDP6_LO), PD_UDP, PD_INET6, PD_BOUND, a_lo6,
+	    I_UDP6_LO, 0);
+	assert_sock(by_port(c, P_UDP6_DUAL), PD_UDP, PD_INET6, PD_BOUND,
+	    a_any, I_UDP6_DUAL, 0);
+}
+
 START_TEST(test_procnet_tcp4)
 {
 	struct collect c;
@@ -210,20 +267,7 @@ START_TEST(test_procnet_tcp4)
 
 	ck_assert_int_eq(procnet_file("proc_net_tcp.txt", PD_TCP, PD_INET,
 	    &c, err, sizeof(err)), N_TCP4);
-	ck_assert_uint_eq(c.n, N_TCP4);
-	assert_sock(by_port(&c, P_TCP4_LO), PD_TCP, PD_INET, PD_LISTEN,
-	    a_lo4, I_TCP4_LO, 0);
-	assert_sock(by_port(&c, P_TCP4_NOBODY), PD_TCP, PD_INET, PD_LISTEN,
-	    a_lo4, I_TCP4_NOBODY, UID_NOBODY);
-	assert_sock(by_port(&c, P_HOST), PD_TCP, PD_INET, PD_LISTEN, a_any,
-	    I_HOST, 0);
-	/* The listener on 41009 only: not its accepted peer. */
-	ck_assert_uint_eq(count_port(&c, P_TCP4_SERVER), 1);
-	assert_sock(by_port(&c, P_TCP4_SERVER), PD_TCP, PD_INET, PD_LISTEN,
-	    a_lo4, I_TCP4_SERVER, 0);
-	ck_assert_ptr_null(by_port(&c, P_TCP4_CLIENT));
-	ck_assert_ptr_null(by_inode(&c, I_TCP4_PEER));
-	ck_assert_ptr_null(by_inode(&c, 0));	/* TIME_WAIT rows */
+	expect_tcp4(&c);
 	sock_addr_text(by_port(&c, P_TCP4_LO), text, sizeof(text));
 	ck_assert_str_eq(text, "127.0.0.1");
 }
@@ -235,20 +279,17 @@ START_TEST(test_procnet_tcp6)
 	const struct sock_info *si;
 	char err[256] = "";
 	char text[64];
+	size_t i;
 
 	ck_assert_int_eq(procnet_file("proc_net_tcp6.txt", PD_TCP, PD_INET6,
 	    &c, err, sizeof(err)), N_TCP6);
-	assert_sock(si = by_port(&c, P_TCP6_LO), PD_TCP, PD_INET6, PD_LISTEN,
-	    a_lo6, I_TCP6_LO, 0);
-	ck_assert_int_eq(si->v6only, -1);	/* the file does not say */
-	sock_addr_text(si, text, sizeof(text));
+	expect_tcp6(&c);
+	/* The file does not say which sockets are v6only. */
+	for (i = 0; i < c.n; i++)
+		ck_assert_int_eq(c.s[i].v6only, -1);
+	sock_addr_text(by_port(&c, P_TCP6_LO), text, sizeof(text));
 	ck_assert_str_eq(text, "::1");
-	assert_sock(by_port(&c, P_TCP6_DUAL), PD_TCP, PD_INET6, PD_LISTEN,
-	    a_any, I_TCP6_DUAL, 0);
-	assert_sock(by_port(&c, P_TCP6_V6ONLY), PD_TCP, PD_INET6, PD_LISTEN,
-	    a_any, I_TCP6_V6ONLY, 0);
-	assert_sock(si = by_port(&c, P_TCP6_MAPPED), PD_TCP, PD_INET6,
-	    PD_LISTEN, a_mapped, I_TCP6_MAPPED, 0);
+	si = by_port(&c, P_TCP6_MAPPED);
 	sock_addr_text(si, text, sizeof(text));
 	ck_assert_str_eq(text, "::ffff:127.0.0.1");
 }
@@ -261,16 +302,10 @@ START_TEST(test_procnet_udp)
 
 	ck_assert_int_eq(procnet_file("proc_net_udp.txt", PD_UDP, PD_INET,
 	    &c, err, sizeof(err)), N_UDP4);
-	assert_sock(by_port(&c, P_UDP4_LO), PD_UDP, PD_INET, PD_BOUND, a_lo4,
-	    I_UDP4_LO, 0);
-	ck_assert_ptr_null(by_port(&c, P_UDP4_CONN));
-
+	expect_udp4(&c);
 	ck_assert_int_eq(procnet_file("proc_net_udp6.txt", PD_UDP, PD_INET6,
 	    &c, err, sizeof(err)), N_UDP6);
-	assert_sock(by_port(&c, P_UDP6_LO), PD_UDP, PD_INET6, PD_BOUND, a_lo6,
-	    I_UDP6_LO, 0);
-	assert_sock(by_port(&c, P_UDP6_DUAL), PD_UDP, PD_INET6, PD_BOUND,
-	    a_any, I_UDP6_DUAL, 0);
+	expect_udp6(&c);
 }
 END_TEST
 
@@ -432,19 +467,7 @@ START_TEST(test_netlink_tcp4)
 	struct collect c;
 
 	netlink_file("netlink_tcp4.bin", PD_TCP, &c);
-	ck_assert_uint_eq(c.n, N_TCP4);
-	assert_sock(by_port(&c, P_TCP4_LO), PD_TCP, PD_INET, PD_LISTEN,
-	    a_lo4, I_TCP4_LO, 0);
-	assert_sock(by_port(&c, P_TCP4_NOBODY), PD_TCP, PD_INET, PD_LISTEN,
-	    a_lo4, I_TCP4_NOBODY, UID_NOBODY);
-	assert_sock(by_port(&c, P_HOST), PD_TCP, PD_INET, PD_LISTEN, a_any,
-	    I_HOST, 0);
-	ck_assert_uint_eq(count_port(&c, P_TCP4_SERVER), 1);
-	assert_sock(by_port(&c, P_TCP4_SERVER), PD_TCP, PD_INET, PD_LISTEN,
-	    a_lo4, I_TCP4_SERVER, 0);
-	ck_assert_ptr_null(by_port(&c, P_TCP4_CLIENT));
-	ck_assert_ptr_null(by_inode(&c, I_TCP4_PEER));
-	ck_assert_ptr_null(by_inode(&c, 0));
+	expect_tcp4(&c);
 }
 END_TEST
 
@@ -454,20 +477,15 @@ START_TEST(test_netlink_tcp6)
 	const struct sock_info *si;
 
 	netlink_file("netlink_tcp6.bin", PD_TCP, &c);
-	ck_assert_uint_eq(c.n, N_TCP6);
-	assert_sock(si = by_port(&c, P_TCP6_LO), PD_TCP, PD_INET6, PD_LISTEN,
-	    a_lo6, I_TCP6_LO, 0);
-	ck_assert_int_eq(si->v6only, 1);
-	assert_sock(si = by_port(&c, P_TCP6_DUAL), PD_TCP, PD_INET6,
-	    PD_LISTEN, a_any, I_TCP6_DUAL, 0);
+	expect_tcp6(&c);
+	ck_assert_int_eq(by_port(&c, P_TCP6_LO)->v6only, 1);
+	si = by_port(&c, P_TCP6_DUAL);
 	ck_assert_int_eq(si->v6only, 0);
 	ck_assert(sock_is_dualstack(si));
-	assert_sock(si = by_port(&c, P_TCP6_V6ONLY), PD_TCP, PD_INET6,
-	    PD_LISTEN, a_any, I_TCP6_V6ONLY, 0);
+	si = by_port(&c, P_TCP6_V6ONLY);
 	ck_assert_int_eq(si->v6only, 1);
 	ck_assert(!sock_is_dualstack(si));
-	assert_sock(si = by_port(&c, P_TCP6_MAPPED), PD_TCP, PD_INET6,
-	    PD_LISTEN, a_mapped, I_TCP6_MAPPED, 0);
+	si = by_port(&c, P_TCP6_MAPPED);
 	ck_assert_int_eq(si->v6only, 0);
 	ck_assert(sock_is_dualstack(si));
 }
@@ -476,22 +494,13 @@ END_TEST
 START_TEST(test_netlink_udp)
 {
 	struct collect c;
-	const struct sock_info *si;
 
 	netlink_file("netlink_udp4.bin", PD_UDP, &c);
-	ck_assert_uint_eq(c.n, N_UDP4);
-	assert_sock(by_port(&c, P_UDP4_LO), PD_UDP, PD_INET, PD_BOUND, a_lo4,
-	    I_UDP4_LO, 0);
-	ck_assert_ptr_null(by_port(&c, P_UDP4_CONN));
-
+	expect_udp4(&c);
 	netlink_file("netlink_udp6.bin", PD_UDP, &c);
-	ck_assert_uint_eq(c.n, N_UDP6);
-	assert_sock(si = by_port(&c, P_UDP6_LO), PD_UDP, PD_INET6, PD_BOUND,
-	    a_lo6, I_UDP6_LO, 0);
-	ck_assert_int_eq(si->v6only, 1);
-	assert_sock(si = by_port(&c, P_UDP6_DUAL), PD_UDP, PD_INET6, PD_BOUND,
-	    a_any, I_UDP6_DUAL, 0);
-	ck_assert_int_eq(si->v6only, 0);
+	expect_udp6(&c);
+	ck_assert_int_eq(by_port(&c, P_UDP6_LO)->v6only, 1);
+	ck_assert_int_eq(by_port(&c, P_UDP6_DUAL)->v6only, 0);
 }
 END_TEST
 
