@@ -91,10 +91,11 @@ $(PORTD): $(DAEMON_OBJS) $(LIBCOMMON)
 $(PORTCTL): $(CLIENT_OBJS) $(LIBCOMMON)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(filter-out -luv,$(PKG_LIBS))
 
-$(BUILD)/tests/check_%: tests/check_%.c $(LIBCOMMON)
+# The suites share tests/fixture.h (compiled in, not linked: filtered out).
+$(BUILD)/tests/check_%: tests/check_%.c tests/fixture.h $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) $(CFLAGS) \
-	    -DFIXTURES=\"$(CURDIR)/tests/fixtures\" -o $@ $^ \
+	    -DFIXTURES=\"$(CURDIR)/tests/fixtures\" -o $@ $(filter-out %.h,$^) \
 	    $(CHECK_LIBS) $(PKG_LIBS) $(LDFLAGS)
 
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
@@ -314,10 +315,10 @@ $(WIN_PORTCTL): $(WIN_CLIENT_OBJS) $(WIN_LIBCOMMON)
 	$(WIN_CC) $(WIN_CFLAGS) -o $@ $^ $(WIN_LIBS) $(WIN_LDFLAGS)
 
 # The suites: -Wno-format for check.h's %jd and log.h (see win_fmt).
-$(WIN_BUILD)/tests/check_%.exe: tests/check_%.c $(WIN_LIBCOMMON)
+$(WIN_BUILD)/tests/check_%.exe: tests/check_%.c tests/fixture.h $(WIN_LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(WIN_CC) $(WIN_CPPFLAGS) $(WIN_CFLAGS) -Wno-format \
-	    -DFIXTURES=\"$(WIN_FIXTURES)\" -o $@ $^ \
+	    -DFIXTURES=\"$(WIN_FIXTURES)\" -o $@ $(filter-out %.h,$^) \
 	    -lcheck $(WIN_LIBS) -pthread $(WIN_LDFLAGS)
 
 $(WIN_BUILD)/tests/check_%.exe: tests/windows/check_%.c $(WIN_LIBCOMMON)
