@@ -333,7 +333,7 @@ nl_dump(struct backend *b, int proto, int family, const struct filter *f,
 		unsigned char bc[BC_MAX_RANGES * 20];
 	} msg;
 	struct sockaddr_nl sa;
-		ssize_t n;
+	ssize_t n;
 	int bclen, r, nlerr = 0;
 	static uint32_t seq;
 
@@ -431,7 +431,7 @@ static int
 procnet_dump(struct backend *b, int proto, int family, char *err,
     size_t errlen)
 {
-		char path[32], *text;
+	char path[32], *text;
 	size_t len;
 	int r;
 
