@@ -490,21 +490,34 @@ END_TEST
 static void
 spawn_kids(pid_t *kids, int n, int last_fd)
 {
-	int i, j;
+	int i, j, ready[2];
+	char c;
 
+	/* Each child says when its descriptors are as the test expects:
+	 * a scan before that could still find last_fd in a child that was
+	 * about to close it. */
+	ck_assert_int_eq(pipe(ready), 0);
 	for (i = 0; i < n; i++) {
 		if ((kids[i] = fork()) == 0) {
+			close(ready[0]);
 			for (j = 0; j < 16; j++)
 				if (open("/dev/null", O_RDONLY) == -1)
 					_exit(1);
 			/* Only the last child keeps this one. */
 			if (i != n - 1 && last_fd >= 0)
 				close(last_fd);
+			if (write(ready[1], "r", 1) != 1)
+				_exit(1);
+			close(ready[1]);
 			for (;;)
 				pause();
 		}
 		ck_assert_int_gt(kids[i], 0);
 	}
+	close(ready[1]);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	close(ready[0]);
 }
 
 static void
