@@ -221,11 +221,11 @@ cmd_reload(struct portd *pd, struct ctl_client *c, struct request *req)
 {
 	/* Every error of a broken file: up to 100 of some 150 bytes. */
 	enum { ERRMAX = 32768 };
-	char *err;
+	char *err, who[PEER_TEXT_MAX];
 	cJSON *o;
 
-	log_notice("reload requested by uid %d pid %d",
-	    (int)ctl_client_peer(c)->uid, (int)ctl_client_peer(c)->pid);
+	log_notice("reload requested by %s",
+	    peer_text(ctl_client_peer(c), who, sizeof(who)));
 	if ((err = calloc(1, ERRMAX)) == NULL) {
 		reply_error(c, req->id, PE_INTERNAL, "out of memory");
 		return;
@@ -251,17 +251,16 @@ kill_done(struct portd *pd, struct kill_job *job, void *owner, void *arg)
 	char *id = arg;
 	const struct kill_plan *kp = killjob_plan(job);
 	const struct kill_target *t;
-	char sig[48];
+	char sig[48], who[PEER_TEXT_MAX];
 	size_t i;
 	cJSON *o;
 
 	(void)pd;
 	for (i = 0; i < kp->ntargets; i++) {
 		t = &kp->targets[i];
-		log_notice("kill for uid %d pid %d: pid %d (%s): %s%s%s%s%s",
-		    c != NULL ? (int)ctl_client_peer(c)->uid : -1,
-		    c != NULL ? (int)ctl_client_peer(c)->pid : -1,
-		    (int)t->proc.pid,
+		log_notice("kill for %s: pid %d (%s): %s%s%s%s%s",
+		    c != NULL ? peer_text(ctl_client_peer(c), who,
+		    sizeof(who)) : "a client that left", (int)t->proc.pid,
 		    t->proc.comm, t->signalled ?
 		    kill_signal_text(t->signalled, sig, sizeof(sig)) : "",
 		    t->signalled ? ", " :
@@ -370,7 +369,7 @@ cmds_dispatch(struct portd *pd, struct ctl_client *c, const char *line,
 {
 	const struct cmd_entry *ce = NULL;
 	struct request req;
-	char err[512];
+	char err[512], who[PEER_TEXT_MAX];
 	size_t i;
 	int e;
 
@@ -400,8 +399,8 @@ cmds_dispatch(struct portd *pd, struct ctl_client *c, const char *line,
 	}
 	if (ce->access == ACCESS_ROOT && !ctl_client_peer(c)->admin) {
 		pd->denials++;
-		log_warnx("denied %s to uid %d pid %d", ce->name,
-		    (int)ctl_client_peer(c)->uid, (int)ctl_client_peer(c)->pid);
+		log_warnx("denied %s to %s", ce->name,
+		    peer_text(ctl_client_peer(c), who, sizeof(who)));
 		snprintf(err, sizeof(err), "%s is for %s only", ce->name,
 		    PD_ADMINS);
 		reply_error(c, req.id, PE_DENIED, err);

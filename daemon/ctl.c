@@ -214,7 +214,7 @@ static void
 client_lagged(struct ctl_client *c)
 {
 	struct outbuf *b, *next;
-	char *line;
+	char *line, who[PEER_TEXT_MAX];
 
 	for (b = c->qhead; b != NULL; b = next) {
 		next = b->next;
@@ -222,8 +222,8 @@ client_lagged(struct ctl_client *c)
 		free(b);
 	}
 	c->qhead = c->qtail = NULL;
-	log_warnx("watcher pid %d uid %u: more than %zu bytes unread: "
-	    "dropped (lagged)", (int)c->peer.pid, (unsigned)c->peer.uid,
+	log_warnx("watcher %s: more than %zu bytes unread: dropped "
+	    "(lagged)", peer_text(&c->peer, who, sizeof(who)),
 	    c->queued > LAG_HARD_FACTOR * c->pd->opts.watch_buffer ?
 	    LAG_HARD_FACTOR * c->pd->opts.watch_buffer :
 	    c->pd->opts.watch_buffer);
@@ -356,8 +356,10 @@ on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 static void
 too_long(struct ctl_client *c)
 {
-	log_warnx("client pid %d uid %u: request line over %d bytes: "
-	    "closing", (int)c->peer.pid, (unsigned)c->peer.uid, PROTO_MAX_LINE);
+	char who[PEER_TEXT_MAX];
+
+	log_warnx("client %s: request line over %d bytes: closing",
+	    peer_text(&c->peer, who, sizeof(who)), PROTO_MAX_LINE);
 	c->inlen = 0;
 	uv_read_stop((uv_stream_t *)&c->pipe);
 	ctl_client_send(c, proto_reply_error("null", PE_LINE_TOO_LONG,
@@ -472,6 +474,7 @@ on_connection(uv_stream_t *server, int status)
 	struct portd *pd = server->data;
 	struct ctl *ctl = pd->ctl;
 	struct ctl_client *c;
+	char who[PEER_TEXT_MAX];
 
 	if (status < 0) {
 		log_warnx("accept: %s", uv_strerror(status));
@@ -496,8 +499,8 @@ on_connection(uv_stream_t *server, int status)
 	ctl->clients = c;
 	ctl->nclients++;
 	if (ctl->nclients > pd->opts.max_clients) {
-		log_warnx("client pid %d uid %u refused: %zu clients "
-		    "connected (max_clients)", (int)c->peer.pid, (unsigned)c->peer.uid,
+		log_warnx("client %s refused: %zu clients connected "
+		    "(max_clients)", peer_text(&c->peer, who, sizeof(who)),
 		    pd->opts.max_clients);
 		ctl_client_send(c, proto_reply_error("null",
 		    PE_TOO_MANY_CLIENTS, "too many clients connected; try "

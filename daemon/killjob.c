@@ -145,6 +145,7 @@ static void
 authorize(struct portd *pd, struct kill_plan *kp, const struct peer *peer)
 {
 	struct kill_target *t;
+	char who[PEER_TEXT_MAX];
 	size_t i;
 
 	for (i = 0; i < kp->ntargets; i++) {
@@ -154,24 +155,20 @@ authorize(struct portd *pd, struct kill_plan *kp, const struct peer *peer)
 			continue;
 		t->outcome = KILL_DENIED;
 		pd->denials++;
-		if (peer->uid == PD_UID_UNKNOWN && peer->user[0] != '\0') {
+		log_warnx("denied kill of pid %d (%s, user %s) to %s",
+		    (int)t->proc.pid, t->proc.comm, t->proc.user[0] ?
+		    t->proc.user : "?", peer_text(peer, who, sizeof(who)));
+		if (peer->uid == PD_UID_UNKNOWN && peer->user[0] != '\0')
 			/* Windows: accounts have names, not uids. */
 			snprintf(t->err, sizeof(t->err), "%.40s may not %s pid "
 			    "%d (%.40s)", peer->user, backend_has_signals() ?
 			    "signal" : "terminate", (int)t->proc.pid,
 			    t->proc.user[0] ? t->proc.user : "another user");
-			log_warnx("denied kill of pid %d (%s, %s) to %s pid %d",
-			    (int)t->proc.pid, t->proc.comm, t->proc.user,
-			    peer->user, (int)peer->pid);
-			continue;
-		}
-		snprintf(t->err, sizeof(t->err), "uid %d may not signal "
-		    "pid %d (uid %u)", peer->uid == PD_UID_UNKNOWN ? -1 :
-		    (int)peer->uid, (int)t->proc.pid, (unsigned)t->proc.uid);
-		log_warnx("denied kill of pid %d (%s, uid %u) to uid %d pid %d",
-		    (int)t->proc.pid, t->proc.comm, (unsigned)t->proc.uid,
-		    peer->uid == PD_UID_UNKNOWN ? -1 : (int)peer->uid,
-		    (int)peer->pid);
+		else
+			snprintf(t->err, sizeof(t->err), "uid %d may not "
+			    "signal pid %d (uid %u)", peer->uid ==
+			    PD_UID_UNKNOWN ? -1 : (int)peer->uid,
+			    (int)t->proc.pid, (unsigned)t->proc.uid);
 	}
 }
 

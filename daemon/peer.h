@@ -25,6 +25,9 @@ struct peer {
 void	peer_identify(uv_pipe_t *, struct peer *);
 /* portd itself (the reaper acts with full rights). */
 void	peer_self(struct peer *);
+/* The peer for the log: "uid 1000 pid 42", "VM\alice pid 42" (peer.c). */
+#define PEER_TEXT_MAX	(PD_NAME_MAX + 32)
+const char *peer_text(const struct peer *, char *buf, size_t len);
 /*
  * Whether the peer may signal p: an admin any process, anyone else only
  * the processes the OS would let it signal itself (Linux: kill(2)'s rule,

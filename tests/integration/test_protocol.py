@@ -486,7 +486,7 @@ class LaggedWatcherTest(DaemonTestCase):
         self.assertEqual(self.status()["watchers"], 1)
         self.round(b, base, batch)
         self.check_b(b, spec, b_since)
-        self.assertRegex(self.portd.log(), r"watcher pid \d+ uid 0: more "
+        self.assertRegex(self.portd.log(), r"watcher uid 0 pid \d+: more "
                          r"than 16384 bytes unread: dropped \(lagged\)")
 
     def test_slow_watcher_dropped_other_keeps_receiving(self):

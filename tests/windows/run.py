@@ -507,6 +507,9 @@ class E2E:
         wait_for("the reload in the log",
                  lambda: "reloaded: 1 rules" in read_log("portd.log"),
                  timeout=20)
+        check(re.search(r"reload requested by \S+\\\S+ pid \d+",
+                        read_log("portd.log")), "the requester not named "
+              "by account: " + read_log("portd.log")[-2000:])
 
     def no_owner(self, what):
         """OWNER_TRIES listeners and Wine named none's owner: a skip, or
@@ -549,6 +552,13 @@ class E2E:
         check(rc == 0, "exit %s: %s%s" % (rc, out, err))
         check("pid %d (listener.exe): %s, exited" % (p.winpid, TERMINATED)
               in out, out)
+        # The log names the requester by account (no uids on Windows).
+        line = r"kill for (\S+) pid \d+: pid %d \(listener\.exe\): %s" % (
+            p.winpid, re.escape(TERMINATED))
+        m = wait_for("the kill in portd's log",
+                     lambda: re.search(line, read_log("portd.log")),
+                     timeout=20)
+        check("\\" in m.group(1), "not an account: " + m.group(0))
         wait_for("the listener to exit", lambda: p.poll() is not None,
                  timeout=30)
         p.logfile.close()
