@@ -1558,20 +1558,10 @@ int
 backend_sockets(struct backend *b, const struct filter *f,
     struct snapshot *out, char *err, size_t errlen)
 {
-	size_t i;
-
 	snapshot_clear(out);
 	if (dump_sockets(b, f, err, errlen) == -1)
 		return -1;
-	for (i = 0; i < b->socks.n; i++)
-		if (snapshot_add_row(out, &b->socks.v[i], -1,
-		    PD_OWNER_NONE) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			snapshot_clear(out);
-			return -1;
-		}
-	snapshot_sort(out);
-	return 0;
+	return sock_list_rows(&b->socks, out, err, errlen);
 }
 
 /*

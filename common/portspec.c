@@ -216,3 +216,21 @@ sock_list_add(void *arg, const struct sock_info *si)
 	l->v[l->n++] = *si;
 	return 0;
 }
+
+int
+sock_list_rows(const struct sock_list *l, struct snapshot *out, char *err,
+    size_t errlen)
+{
+	size_t i;
+
+	snapshot_clear(out);
+	for (i = 0; i < l->n; i++)
+		if (snapshot_add_row(out, &l->v[i], -1, PD_OWNER_NONE) ==
+		    NULL) {
+			snprintf(err, errlen, "out of memory");
+			snapshot_clear(out);
+			return -1;
+		}
+	snapshot_sort(out);
+	return 0;
+}

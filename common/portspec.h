@@ -68,5 +68,11 @@ struct sock_list {
 };
 
 int	sock_list_add(void *arg, const struct sock_info *);
+/*
+ * The list as snapshot rows with no owner (what backend_sockets answers),
+ * sorted. 0, or -1 with err set and out empty.
+ */
+int	sock_list_rows(const struct sock_list *, struct snapshot *out,
+	    char *err, size_t errlen);
 
 #endif

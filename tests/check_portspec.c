@@ -329,8 +329,10 @@ END_TEST
 START_TEST(test_sock_list)
 {
 	struct sock_list l;
+	struct snapshot rows;
 	struct filter f;
 	struct sock_info s;
+	char err[128];
 	unsigned i;
 
 	memset(&l, 0, sizeof(l));
@@ -358,6 +360,20 @@ START_TEST(test_sock_list)
 	ck_assert_uint_eq(l.v[1100].port, 3100);
 	for (i = 1000; i < l.n; i++)
 		ck_assert_int_eq(l.v[i].proto, PD_UDP);
+
+	/* As rows: one each, no owner, in canonical order. */
+	snapshot_init(&rows);
+	ck_assert_int_eq(sock_list_rows(&l, &rows, err, sizeof(err)), 0);
+	ck_assert_uint_eq(rows.nrows, l.n);
+	ck_assert_uint_eq(rows.nprocs, 0);
+	for (i = 0; i < rows.nrows; i++) {
+		ck_assert_int_eq(rows.rows[i].proc, -1);
+		ck_assert_int_eq(rows.rows[i].reason, PD_OWNER_NONE);
+		if (i > 0)
+			ck_assert_int_lt(listener_cmp(&rows.rows[i - 1], NULL,
+			    &rows.rows[i], NULL), 0);
+	}
+	snapshot_clear(&rows);
 	free(l.v);
 }
 END_TEST
