@@ -119,6 +119,7 @@ struct backend {
 	int procfd;
 	int lafd;		/* /proc/loadavg, -1 if not kept open */
 	int nlfd;		/* -1: netlink unavailable, use /proc/net */
+	int nl_no_old;		/* TCPDIAG_GETSOCK refused: per family */
 	uid_t euid;
 	char *nlbuf;
 
@@ -321,41 +322,76 @@ build_bytecode(const struct filter *f, int proto, unsigned char *bc,
 	return (int)len;
 }
 
-/* One dump. Returns 0, -1 on error (err set), 1 if netlink cannot. */
+/*
+ * One dump. Returns 0, -1 on error (err set), 1 if netlink cannot.
+ * family 0 (TCP only): both families in one dump, through the older
+ * TCPDIAG_GETSOCK request, which walks the kernel's listening table once
+ * where two SOCK_DIAG_BY_FAMILY dumps walk it twice (its cost, with
+ * thousands of listeners, is mostly that walk).
+ */
 static int
 nl_dump(struct backend *b, int proto, int family, const struct filter *f,
     char *err, size_t errlen)
 {
-	struct {
-		struct nlmsghdr nlh;
-		struct inet_diag_req_v2 req;
-		struct rtattr rta;
-		unsigned char bc[BC_MAX_RANGES * 20];
+	union {
+		struct {
+			struct nlmsghdr nlh;
+			struct inet_diag_req_v2 req;
+			struct rtattr rta;
+			unsigned char bc[BC_MAX_RANGES * 20];
+		} v2;
+		struct {
+			struct nlmsghdr nlh;
+			struct inet_diag_req req;
+			struct rtattr rta;
+			unsigned char bc[BC_MAX_RANGES * 20];
+		} old;
 	} msg;
+	struct nlmsghdr *nlh;
+	struct rtattr *rta;
+	unsigned char *bc;
 	struct sockaddr_nl sa;
+	size_t reqlen;
 	ssize_t n;
 	int bclen, r, nlerr = 0;
 	static uint32_t seq;
 
 	memset(&msg, 0, sizeof(msg));
-	if ((bclen = build_bytecode(f, proto, msg.bc, sizeof(msg.bc))) < 0)
+	if (family == 0) {
+		nlh = &msg.old.nlh;
+		rta = &msg.old.rta;
+		bc = msg.old.bc;
+		reqlen = sizeof(msg.old.req);
+		nlh->nlmsg_type = TCPDIAG_GETSOCK;
+		msg.old.req.idiag_family = AF_INET;	/* ignored: both */
+		msg.old.req.idiag_states = 1u << 10;	/* LISTEN */
+	} else {
+		nlh = &msg.v2.nlh;
+		rta = &msg.v2.rta;
+		bc = msg.v2.bc;
+		reqlen = sizeof(msg.v2.req);
+		nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+		msg.v2.req.sdiag_family = family == PD_INET6 ? AF_INET6 :
+		    AF_INET;
+		msg.v2.req.sdiag_protocol = proto == PD_UDP ? IPPROTO_UDP :
+		    IPPROTO_TCP;
+		/* TCP: LISTEN (10). UDP: unconnected, i.e. TCP_CLOSE (7). */
+		msg.v2.req.idiag_states = proto == PD_UDP ? 1u << 7 :
+		    1u << 10;
+	}
+	if ((bclen = build_bytecode(f, proto, bc, BC_MAX_RANGES * 20)) < 0)
 		return 0;
-	msg.nlh.nlmsg_len = (uint32_t)(NLMSG_LENGTH(sizeof(msg.req)) +
+	nlh->nlmsg_len = (uint32_t)(NLMSG_LENGTH(reqlen) +
 	    (bclen > 0 ? RTA_LENGTH((unsigned)bclen) : 0));
-	msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	msg.nlh.nlmsg_seq = ++seq;
-	msg.req.sdiag_family = family == PD_INET6 ? AF_INET6 : AF_INET;
-	msg.req.sdiag_protocol = proto == PD_UDP ? IPPROTO_UDP : IPPROTO_TCP;
-	/* TCP: LISTEN (10). UDP: unconnected, i.e. TCP_CLOSE (7). */
-	msg.req.idiag_states = proto == PD_UDP ? 1u << 7 : 1u << 10;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = ++seq;
 	if (bclen > 0) {
-		msg.rta.rta_type = INET_DIAG_REQ_BYTECODE;
-		msg.rta.rta_len = (unsigned short)RTA_LENGTH((unsigned)bclen);
+		rta->rta_type = INET_DIAG_REQ_BYTECODE;
+		rta->rta_len = (unsigned short)RTA_LENGTH((unsigned)bclen);
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.nl_family = AF_NETLINK;
-	if (sendto(b->nlfd, &msg, msg.nlh.nlmsg_len, 0,
+	if (sendto(b->nlfd, nlh, nlh->nlmsg_len, 0,
 	    (struct sockaddr *)&sa, sizeof(sa)) == -1) {
 		snprintf(err, errlen, "netlink send: %s", strerror(errno));
 		return -1;
@@ -458,6 +494,7 @@ dump_sockets(struct backend *b, const struct filter *f, char *err,
 	static const int protos[] = { PD_TCP, PD_UDP };
 	static const int fams[] = { PD_INET, PD_INET6 };
 	int pi, fi, r = 0, fams_wanted;
+	size_t kept;
 
 	b->socks.n = 0;
 	b->socks.f = f;
@@ -468,6 +505,15 @@ dump_sockets(struct backend *b, const struct filter *f, char *err,
 	for (pi = 0; pi < 2 && r != -1; pi++) {
 		if (f != NULL && f->protos != 0 && !(f->protos & protos[pi]))
 			continue;
+		/* TCP, both families in one dump (the filter picks the
+		 * family); per family where the kernel will not. */
+		if (protos[pi] == PD_TCP && b->nlfd != -1 && !b->nl_no_old) {
+			kept = b->socks.n;
+			if ((r = nl_dump(b, PD_TCP, 0, f, err, errlen)) != 1)
+				continue;
+			b->socks.n = kept;
+			b->nl_no_old = 1;
+		}
 		for (fi = 0; fi < 2 && r != -1; fi++) {
 			if (fams_wanted != 0 && !(fams_wanted & fams[fi]))
 				continue;

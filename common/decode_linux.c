@@ -31,6 +31,7 @@
 #define LNX_NLMSG_ERROR		2
 #define LNX_NLMSG_DONE		3
 #define LNX_NLMSG_OVERRUN	4
+#define LNX_TCPDIAG_GETSOCK	18	/* the older request: both families */
 #define LNX_SOCK_DIAG_BY_FAMILY	20
 
 /*
@@ -459,6 +460,7 @@ decode_netlink(const void *buf, size_t len, int proto, decode_sock_fn cb,
 		case LNX_NLMSG_OVERRUN:
 			pd_seterr(err, errlen, "netlink: overrun, data lost");
 			return -1;
+		case LNX_TCPDIAG_GETSOCK:
 		case LNX_SOCK_DIAG_BY_FAMILY:
 			r = decode_inet_diag(msg + NLH_LEN, mlen - NLH_LEN,
 			    proto, &si, err, errlen);

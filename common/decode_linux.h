@@ -46,7 +46,9 @@ int	 decode_inet_diag(const void *payload, size_t len, int proto,
  * NLMSG_DONE was seen, -1 with err set on NLMSG_ERROR (the kernel's
  * errno is stored in *nlerr when non-NULL; so is the one an NLMSG_DONE
  * carries when the dump failed part-way), truncation or a callback error.
- * The buffer needs no alignment; integers in it are host-endian.
+ * The buffer needs no alignment; integers in it are host-endian. Replies
+ * to SOCK_DIAG_BY_FAMILY and to the older TCPDIAG_GETSOCK carry the same
+ * struct inet_diag_msg, and both are read.
  */
 int	 decode_netlink(const void *buf, size_t len, int proto,
 	    decode_sock_fn cb, void *arg, int *nlerr, char *err,

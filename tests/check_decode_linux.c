@@ -504,6 +504,76 @@ START_TEST(test_netlink_udp)
 }
 END_TEST
 
+/*
+ * Appends the messages of a captured dump to out, retyped as replies to
+ * the older TCPDIAG_GETSOCK request (18, not SOCK_DIAG_BY_FAMILY's 20),
+ * with or without its closing NLMSG_DONE. Returns the new length.
+ */
+static size_t
+append_retyped(unsigned char *out, size_t n, const unsigned char *in,
+    size_t len, int with_done)
+{
+	size_t off;
+	uint32_t mlen;
+	uint16_t type;
+
+	for (off = 0; off + 16 <= len; off += (mlen + 3) & ~3u) {
+		memcpy(&mlen, in + off, 4);
+		memcpy(&type, in + off + 4, 2);
+		ck_assert_uint_ge(mlen, 16);
+		if (type == 3 && !with_done)
+			break;
+		memcpy(out + n, in + off, mlen);
+		if (type == 20) {
+			type = 18;
+			memcpy(out + n + 4, &type, 2);
+		}
+		n += (mlen + 3) & ~3u;
+		if (type == 3)
+			break;
+	}
+	return n;
+}
+
+/*
+ * TCPDIAG_GETSOCK answers both families in one dump: the IPv4 and IPv6
+ * captures as such a reply decode to the same listeners.
+ */
+START_TEST(test_netlink_compat)
+{
+	struct collect c, v4, v6;
+	unsigned char *buf, *b4, *b6;
+	char err[256] = "";
+	size_t l4, l6, n, i;
+	int nlerr = 0;
+
+	b4 = (unsigned char *)slurp("netlink_tcp4.bin", &l4);
+	b6 = (unsigned char *)slurp("netlink_tcp6.bin", &l6);
+	buf = malloc(l4 + l6);
+	ck_assert_ptr_nonnull(buf);
+	n = append_retyped(buf, 0, b4, l4, 0);
+	n = append_retyped(buf, n, b6, l6, 1);
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(decode_netlink(buf, n, PD_TCP, collect_cb, &c,
+	    &nlerr, err, sizeof(err)), 1);
+	ck_assert_int_eq(nlerr, 0);
+	memset(&v4, 0, sizeof(v4));
+	memset(&v6, 0, sizeof(v6));
+	for (i = 0; i < c.n; i++) {
+		if (c.s[i].family == PD_INET)
+			v4.s[v4.n++] = c.s[i];
+		else
+			v6.s[v6.n++] = c.s[i];
+	}
+	expect_tcp4(&v4);
+	expect_tcp6(&v6);
+	ck_assert_int_eq(by_port(&v6, P_TCP6_DUAL)->v6only, 0);
+	free(buf);
+	free(b4);
+	free(b6);
+}
+END_TEST
+
 /* Both sources describe the same sockets the same way. */
 static const struct {
 	const char *procnet, *netlink;
@@ -1058,6 +1128,7 @@ decode_linux_suite(void)
 	tc = tcase_create("netlink");
 	tcase_add_test(tc, test_netlink_tcp4);
 	tcase_add_test(tc, test_netlink_tcp6);
+	tcase_add_test(tc, test_netlink_compat);
 	tcase_add_test(tc, test_netlink_udp);
 	tcase_add_loop_test(tc, test_cross_check, 0,
 	    (int)(sizeof(pairs) / sizeof(pairs[0])));
