@@ -74,7 +74,7 @@ def reexec_in_namespaces():
     say("no private namespaces here: using the host's network")
 
 
-def run(args, timeout=CMD_TIMEOUT, name=None, extra_env=None):
+def run(args, timeout=CMD_TIMEOUT):
     """Runs a command with output to files; returns (rc, out, err).
     rc is None on a timeout (the command is killed).
 
@@ -85,22 +85,19 @@ def run(args, timeout=CMD_TIMEOUT, name=None, extra_env=None):
     portctl prints something). Such a start is tried once more, and
     said. A crash is not: its status is another (0xC0000005 gives 5)."""
     ours = args[0] == "wine" and args[1].lower().endswith(".exe")
-    rc, o, r = run_once(args, timeout, extra_env)
+    rc, o, r = run_once(args, timeout)
     if ours and rc in (1, 66) and not o.strip() and not r.strip():
         say("     note: %s exited %s without a word (Wine did not start "
             "it?): once more" % (" ".join(args[1:]), rc))
-        rc, o, r = run_once(args, timeout, extra_env)
+        rc, o, r = run_once(args, timeout)
     return rc, o, r
 
 
-def run_once(args, timeout, extra_env):
+def run_once(args, timeout):
     with tempfile.TemporaryFile(dir=logdir) as out, \
             tempfile.TemporaryFile(dir=logdir) as err:
-        e = dict(env)
-        if extra_env:
-            e.update(extra_env)
         p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out,
-                             stderr=err, env=e, start_new_session=True)
+                             stderr=err, env=env, start_new_session=True)
         try:
             rc = p.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -329,7 +326,7 @@ def portctl(*args, pipe=PIPE, timeout=CMD_TIMEOUT):
     a = ["wine", exe("portctl.exe")]
     if pipe is not None:
         a += ["-S", pipe]
-    return run(a + list(args), timeout=timeout, name="portctl")
+    return run(a + list(args), timeout=timeout)
 
 
 def listener(seconds, *specs, logname):
@@ -625,7 +622,7 @@ class E2E:
 # ---- the service ------------------------------------------------------------
 
 def sc_state(name="portd"):
-    rc, out, err = run(["wine", "sc", "query", name], name="sc")
+    rc, out, err = run(["wine", "sc", "query", name])
     m = re.search(r"STATE\s*:\s*\d+\s+(\w+)", out)
     return m.group(1) if m else None
 
@@ -649,7 +646,7 @@ class Service:
             return ""
 
     def start_and_query(self):
-        rc, out, err = run(["wine", "sc", "start", "portd"], name="sc")
+        rc, out, err = run(["wine", "sc", "start", "portd"])
         check(rc == 0, "sc start: exit %s: %s%s" % (rc, out, err))
         wait_for("the service to run", lambda: sc_state() == "RUNNING")
         # Through the default pipe, \\.\pipe\portd.
@@ -663,12 +660,12 @@ class Service:
         """After a test, pass or fail: no service left for the next."""
         if sc_state() is None:
             return
-        run(["wine", "sc", "stop", "portd"], name="sc")
+        run(["wine", "sc", "stop", "portd"])
         try:
             wait_for("the service to stop",
                      lambda: sc_state() in ("STOPPED", None), timeout=60)
         finally:
-            run(["wine", "sc", "delete", "portd"], name="sc")
+            run(["wine", "sc", "delete", "portd"])
 
     def demand(self):
         try:
@@ -687,18 +684,18 @@ class Service:
         self.install_files()
         rc, out, err = run(["wine", "sc", "create", "portd", "binPath=",
                             r"C:\portd\portd.exe --service", "start=",
-                            "demand"], name="sc")
+                            "demand"])
         check(rc == 0, "sc create: exit %s: %s%s" % (rc, out, err))
         check(sc_state() == "STOPPED", "not stopped after create")
         self.start_and_query()
-        rc, out, err = run(["wine", "sc", "stop", "portd"], name="sc")
+        rc, out, err = run(["wine", "sc", "stop", "portd"])
         check(rc == 0, "sc stop: exit %s: %s%s" % (rc, out, err))
         wait_for("the service to stop", lambda: sc_state() == "STOPPED")
         log = self.service_log()
         check("service stop: stopping" in log and
               "service stopped (exit status 0)" in log,
               "service log: " + log[-2000:])
-        rc, out, err = run(["wine", "sc", "delete", "portd"], name="sc")
+        rc, out, err = run(["wine", "sc", "delete", "portd"])
         check(rc == 0, "sc delete: exit %s: %s%s" % (rc, out, err))
         check(sc_state() is None, "still registered")
 
