@@ -38,6 +38,7 @@ import os
 import pwd
 import re
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
@@ -154,6 +155,34 @@ def pid_is_running(pid, start_time=None):
     if st is None or st[0] in ("Z", "X", "x"):
         return False
     return start_time is None or st[2] == start_time
+
+
+_staged = {}
+
+
+def _for_others(path):
+    """path, or a copy another user can read: in a checkout in a private
+    directory (mktemp -d makes it 0700) a python run as nobody cannot
+    open holder.py (setpriv itself still execs portctl there: it runs
+    the exec with root's capabilities). The copy lives in a directory of
+    its own, removed at exit."""
+    d = os.path.dirname(path)
+    reachable = os.stat(path).st_mode & 0o005 == 0o005
+    while reachable and d != os.path.dirname(d):
+        reachable = os.stat(d).st_mode & 0o001 != 0
+        d = os.path.dirname(d)
+    if reachable:
+        return path
+    if path not in _staged:
+        if "dir" not in _staged:
+            _staged["dir"] = tempfile.mkdtemp(prefix="portd-test-")
+            os.chmod(_staged["dir"], 0o755)
+            atexit.register(shutil.rmtree, _staged["dir"], True)
+        copy = os.path.join(_staged["dir"], os.path.basename(path))
+        shutil.copyfile(path, copy)
+        os.chmod(copy, 0o755)
+        _staged[path] = copy
+    return _staged[path]
 
 
 def _setpriv(user):
@@ -320,7 +349,8 @@ class Holder:
         argv = [sys.executable, HOLDER] + self.args
         if as_user is not None:
             # setpriv execs python in place: the pid stays the holder's.
-            argv = _setpriv(as_user) + [SYSTEM_PYTHON, HOLDER] + self.args
+            argv = (_setpriv(as_user) +
+                    [SYSTEM_PYTHON, _for_others(HOLDER)] + self.args)
         self.proc = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=self._err, text=True)
