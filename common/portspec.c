@@ -204,6 +204,60 @@ filter_match(const struct filter *f, const struct sock_info *si)
 	return filter_match_port(f, si->proto, si->port);
 }
 
+/* First index of a row on port or above (rows sorted by port). */
+static size_t
+rows_lower_bound(const struct snapshot *s, uint16_t port)
+{
+	size_t lo = 0, hi = s->nrows, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (s->rows[mid].sock.port < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+size_t
+filter_select(const struct filter *f, const struct snapshot *s, size_t *out)
+{
+	struct { uint16_t lo, hi; } r[FILTER_MAX_SPECS], t;
+	size_t i, j, k, nr = 0, n = 0;
+
+	if (f == NULL || f->nspecs == 0) {
+		for (i = 0; i < s->nrows; i++)
+			if (filter_match(f, &s->rows[i].sock))
+				out[n++] = i;
+		return n;
+	}
+	/* The specs' port ranges, sorted (at most 64: insertion) and merged,
+	 * so that no row is walked twice; filter_match then says which
+	 * protocols the specs over that row take. */
+	for (k = 0; k < f->nspecs && k < FILTER_MAX_SPECS; k++) {
+		t.lo = f->specs[k].lo;
+		t.hi = f->specs[k].hi;
+		for (j = nr++; j > 0 && r[j - 1].lo > t.lo; j--)
+			r[j] = r[j - 1];
+		r[j] = t;
+	}
+	for (k = 0, j = 0; k < nr; k++) {
+		if (j > 0 && r[k].lo <= r[j - 1].hi)
+			r[j - 1].hi = r[k].hi > r[j - 1].hi ? r[k].hi :
+			    r[j - 1].hi;
+		else
+			r[j++] = r[k];
+	}
+	nr = j;
+	for (k = 0; k < nr; k++)
+		for (i = rows_lower_bound(s, r[k].lo); i < s->nrows &&
+		    s->rows[i].sock.port <= r[k].hi; i++)
+			if (filter_match(f, &s->rows[i].sock))
+				out[n++] = i;
+	return n;
+}
+
 int
 sock_list_add(void *arg, const struct sock_info *si)
 {

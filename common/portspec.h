@@ -55,6 +55,15 @@ int	filter_add(struct filter *, const struct portspec *);
 int	filter_match(const struct filter *, const struct sock_info *);
 /* True if some spec selects the port for the protocol. */
 int	filter_match_port(const struct filter *, int proto, uint16_t port);
+/*
+ * Writes to out (room for s->nrows) the indexes of s's rows that f
+ * selects, in row order, each once, and returns how many. s must be
+ * sorted (snapshot_sort): each spec's ports are a binary search and a
+ * walk, and overlapping specs are merged first, so a row is looked at
+ * once however many specs cover it.
+ */
+size_t	filter_select(const struct filter *, const struct snapshot *s,
+	    size_t *out);
 
 /*
  * The sockets a backend's dump gathers: the ones f selects (NULL: all).

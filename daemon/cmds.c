@@ -42,47 +42,6 @@ reply_error(struct ctl_client *c, const char *id, int err, const char *msg)
 	ctl_client_send(c, proto_reply_error(id, err, msg));
 }
 
-/*
- * Appends to out the indexes of the live map's rows that f selects. Rows
- * are sorted by port first, so each spec is a binary search and a short
- * walk rather than a pass over every socket.
- */
-static size_t
-select_rows(const struct snapshot *s, const struct filter *f, size_t *out)
-{
-	size_t i, k, n = 0, lo, hi, mid, j;
-
-	if (f->nspecs == 0) {
-		for (i = 0; i < s->nrows; i++)
-			if (filter_match(f, &s->rows[i].sock))
-				out[n++] = i;
-		return n;
-	}
-	for (k = 0; k < f->nspecs; k++) {
-		lo = 0;
-		hi = s->nrows;
-		while (lo < hi) {
-			mid = lo + (hi - lo) / 2;
-			if (s->rows[mid].sock.port < f->specs[k].lo)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (i = lo; i < s->nrows &&
-		    s->rows[i].sock.port <= f->specs[k].hi; i++) {
-			if (!filter_match(f, &s->rows[i].sock))
-				continue;
-			/* Overlapping specs must not list a row twice (the
-			 * first spec cannot: its rows come in order). */
-			for (j = 0; k > 0 && j < n && out[j] != i; j++)
-				;
-			if (k == 0 || j == n)
-				out[n++] = i;
-		}
-	}
-	return n;
-}
-
 /* {"listeners":[...]} of the live map's rows f selects, as text. */
 static char *
 rows_text(const struct snapshot *s, const struct filter *f)
@@ -92,7 +51,7 @@ rows_text(const struct snapshot *s, const struct filter *f)
 
 	if ((idx = malloc((s->nrows + 1) * sizeof(*idx))) == NULL)
 		return NULL;
-	n = select_rows(s, f, idx);
+	n = filter_select(f, s, idx);
 	text = proto_rows_text(s, idx, n);
 	free(idx);
 	return text;
@@ -298,7 +257,7 @@ cmd_kill(struct portd *pd, struct ctl_client *c, struct request *req)
 	ctl_client_hold(c);
 	snapshot_init(&rows);
 	if ((idx = malloc((pd->cur.nrows + 1) * sizeof(*idx))) != NULL) {
-		n = select_rows(&pd->cur, &req->filter, idx);
+		n = filter_select(&req->filter, &pd->cur, idx);
 		for (i = 0; i < n; i++) {
 			const struct listener *l = &pd->cur.rows[idx[i]];
 			const struct proc_info *p = snapshot_row_proc(&pd->cur, l);
