@@ -178,10 +178,14 @@ static void
 on_tick(uv_timer_t *t)
 {
 	struct portd *pd = t->data;
+	uint64_t every;
 
 	portd_tick(pd);
-	/* A status line about every 10 s is plenty for systemctl status. */
-	if (pd->snapshots % (10000 / pd->opts.interval_ms) == 0)
+	/* A status line about every 10 s is plenty for systemctl status;
+	 * at an interval of 10 s or more, one per snapshot. */
+	every = pd->opts.interval_ms < 10000 ? 10000 / pd->opts.interval_ms :
+	    1;
+	if (pd->snapshots % every == 0)
 		notify_status(pd, "");
 }
 

@@ -591,6 +591,26 @@ class CommandLineTest(unittest.TestCase):
         self.assertIn("usage", err)
 
 
+class LongIntervalTest(unittest.TestCase):
+    """An interval above 10 s (the range goes to 3,600,000 ms): the
+    status line's "every 10 s" once divided by zero at the first tick."""
+
+    def test_interval_above_ten_seconds_ticks(self):
+        p = Portd(interval=10001)
+        self.addCleanup(p.cleanup)
+        start = p.status()["snapshots"]
+        self.assertEqual(p.status()["interval_ms"], 10001)
+        # The first tick comes one interval after the start.
+        self.assertTrue(wait_until(lambda: not p.alive() or
+                                   p.status()["snapshots"] > start,
+                                   10.001 + DEADLINE), p.log())
+        self.assertTrue(p.hello(), "portd died at its first tick: %s"
+                        % p.log())
+        self.assertGreater(p.status()["snapshots"], start)
+        log = p.log()
+        self.assertEqual(p.cleanup(), 0, log)
+
+
 if __name__ == "__main__":
     unittest.main()
 
