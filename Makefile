@@ -98,6 +98,11 @@ $(BUILD)/tests/check_%: tests/check_%.c tests/fixture.h $(LIBCOMMON)
 	    -DFIXTURES=\"$(CURDIR)/tests/fixtures\" -o $@ $(filter-out %.h,$^) \
 	    $(CHECK_LIBS) $(PKG_LIBS) $(LDFLAGS)
 
+# check_snapshot makes malloc fail on purpose (GNU ld's --wrap; private:
+# not for the library objects this target depends on).
+$(BUILD)/tests/check_snapshot: private CPPFLAGS += -DCHECK_WRAP_MALLOC
+$(BUILD)/tests/check_snapshot: private LDFLAGS += -Wl,--wrap=malloc
+
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)

@@ -135,50 +135,57 @@ listener_cmp(const struct listener *a, const struct proc_info *pa,
 	return cmp_u64(pa ? pa->start_time : 0, pb ? pb->start_time : 0);
 }
 
-/* qsort has no context argument in C11: sort an index array instead. */
-struct sortent {
-	const struct snapshot *s;
-	size_t i;
-};
-
 static int
-sortent_cmp(const void *va, const void *vb)
+row_cmp(const struct snapshot *s, size_t i, size_t j)
 {
-	const struct sortent *a = va, *b = vb;
-	const struct listener *la = &a->s->rows[a->i], *lb = &b->s->rows[b->i];
-
-	return listener_cmp(la, snapshot_row_proc(a->s, la),
-	    lb, snapshot_row_proc(b->s, lb));
+	return listener_cmp(&s->rows[i], snapshot_row_proc(s, &s->rows[i]),
+	    &s->rows[j], snapshot_row_proc(s, &s->rows[j]));
 }
 
+static void
+row_swap(struct snapshot *s, size_t i, size_t j)
+{
+	struct listener t = s->rows[i];
+
+	s->rows[i] = s->rows[j];
+	s->rows[j] = t;
+}
+
+/* Moves row i down the max-heap of rows [0, n) to where it belongs. */
+static void
+sift_down(struct snapshot *s, size_t i, size_t n)
+{
+	size_t c;
+
+	while ((c = 2 * i + 1) < n) {
+		if (c + 1 < n && row_cmp(s, c, c + 1) < 0)
+			c++;
+		if (row_cmp(s, i, c) >= 0)
+			return;
+		row_swap(s, i, c);
+		i = c;
+	}
+}
+
+/*
+ * A heapsort in place: qsort has no context argument in C11 (the order
+ * needs the rows' processes), and sorting through an index array needs
+ * memory that may not be there, while the diff needs the order. This
+ * cannot fail, and costs n log n comparisons like qsort.
+ */
 void
 snapshot_sort(struct snapshot *s)
 {
-	struct sortent *ents;
-	struct listener *rows;
-	size_t i;
+	size_t i, n = s->nrows;
 
-	if (s->nrows < 2)
+	if (n < 2)
 		return;
-	ents = malloc(s->nrows * sizeof(*ents));
-	rows = malloc(s->nrows * sizeof(*rows));
-	if (ents == NULL || rows == NULL) {
-		/* Sorting is an optimisation of order only; keep going. */
-		free(ents);
-		free(rows);
-		return;
+	for (i = n / 2; i-- > 0;)
+		sift_down(s, i, n);
+	for (i = n - 1; i > 0; i--) {
+		row_swap(s, 0, i);
+		sift_down(s, 0, i);
 	}
-	for (i = 0; i < s->nrows; i++) {
-		ents[i].s = s;
-		ents[i].i = i;
-	}
-	qsort(ents, s->nrows, sizeof(*ents), sortent_cmp);
-	for (i = 0; i < s->nrows; i++)
-		rows[i] = s->rows[ents[i].i];
-	free(s->rows);
-	free(ents);
-	s->rows = rows;
-	s->caprows = s->nrows;
 }
 
 void

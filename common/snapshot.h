@@ -90,6 +90,7 @@ int	 snapshot_add_proc(struct snapshot *, const struct proc_info *p);
 /* Index of the process with this pid and start time, or -1. */
 int	 snapshot_find_proc(const struct snapshot *, int32_t pid,
 	    uint64_t start_time);
+/* Into canonical order, in place; needs no memory, cannot fail. */
 void	 snapshot_sort(struct snapshot *);
 /* The row's process, or NULL. */
 const struct proc_info *snapshot_row_proc(const struct snapshot *,

@@ -172,6 +172,47 @@ START_TEST(test_sort_many)
 }
 END_TEST
 
+#ifdef CHECK_WRAP_MALLOC
+/*
+ * The Makefile links this suite with -Wl,--wrap=malloc: every malloc in
+ * it and in libportd.a comes here, and fails while malloc_fails is set.
+ */
+void	*__real_malloc(size_t);
+void	*__wrap_malloc(size_t);
+static int malloc_fails;
+
+void *
+__wrap_malloc(size_t n)
+{
+	return malloc_fails ? NULL : __real_malloc(n);
+}
+
+/* The diff walks rows in order: sorting must not give up for memory. */
+START_TEST(test_sort_without_memory)
+{
+	struct snapshot s;
+	struct sock_info si;
+	size_t i;
+	void *p;
+
+	snapshot_init(&s);
+	for (i = 0; i < 1000; i++) {
+		si = sock(PD_TCP, PD_INET, (uint16_t)(1000 - i), 1, i);
+		ck_assert_ptr_nonnull(snapshot_add_row(&s, &si, -1, 0));
+	}
+	/* No check assertion in between: check itself allocates. */
+	malloc_fails = 1;
+	p = malloc(16);
+	snapshot_sort(&s);
+	malloc_fails = 0;
+	ck_assert_ptr_null(p);			/* the wrap was in place */
+	for (i = 0; i < s.nrows; i++)
+		ck_assert_uint_eq(s.rows[i].sock.port, i + 1);
+	snapshot_clear(&s);
+}
+END_TEST
+#endif
+
 START_TEST(test_listener_cmp)
 {
 	struct listener a, b;
@@ -327,6 +368,9 @@ snapshot_suite(void)
 	tcase_add_test(tc, test_clear_reuse);
 	tcase_add_test(tc, test_sort_order);
 	tcase_add_test(tc, test_sort_many);
+#ifdef CHECK_WRAP_MALLOC
+	tcase_add_test(tc, test_sort_without_memory);
+#endif
 	tcase_add_test(tc, test_listener_cmp);
 	tcase_add_test(tc, test_proc_info_copy);
 	suite_add_tcase(s, tc);
