@@ -228,8 +228,12 @@ apply_settings(struct portd *pd, int starting)
 		/* Fixed for the daemon's life: the socket and the ring. */
 		if (!(pd->cli.set & CONFIG_SET_SOCKET) &&
 		    (from_file & CONFIG_SET_SOCKET)) {
-			if (c->socket_path != NULL)
-				o->socket_path = c->socket_path;
+			/* A copy: a reload frees the file's config. */
+			if (c->socket_path != NULL && (pd->file_socket_path =
+			    strdup(c->socket_path)) == NULL)
+				fatalx("out of memory");
+			if (pd->file_socket_path != NULL)
+				o->socket_path = pd->file_socket_path;
 			o->socket_mode = c->socket_mode;
 		}
 		o->history = (pd->cli.set & CONFIG_SET_HISTORY) ?
@@ -362,6 +366,7 @@ portd_run(const struct portd_opts *opts)
 		history_free(&pd.history);
 		enforce_free(&pd);
 		config_free(&pd.cfg);
+		free(pd.file_socket_path);
 		return 1;
 	}
 	backend_set_resync(pd.backend, opts->interval_ms, opts->resync_ms);
@@ -388,6 +393,7 @@ portd_run(const struct portd_opts *opts)
 		history_free(&pd.history);
 		enforce_free(&pd);
 		config_free(&pd.cfg);
+		free(pd.file_socket_path);
 		return 1;
 	}
 	uv_timer_init(pd.loop, &pd.tick);
@@ -420,6 +426,7 @@ portd_run(const struct portd_opts *opts)
 	history_free(&pd.history);
 	enforce_free(&pd);
 	config_free(&pd.cfg);
+	free(pd.file_socket_path);
 	log_notice("stopped");
 	return pd.exit_code;
 }

@@ -49,6 +49,8 @@ struct portd {
 	struct portd_opts opts;		/* in force: command line > file > default */
 	struct portd_opts cli;		/* as given on the command line */
 	struct config cfg;		/* the file's settings and rules */
+	char *file_socket_path;		/* the file's socket.path, if in force
+					 * (owned: cfg changes at a reload) */
 	struct enforce *enforce;
 	struct backend *backend;
 	struct snapshot cur;		/* the live owner map */

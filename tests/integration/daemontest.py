@@ -218,16 +218,17 @@ class Portd:
     --max-clients 5` in a fresh temp dir (readable by nobody) and waits
     until the socket answers a hello. path= or tmpdir= choose the socket;
     interval=None leaves -i out. wait=False returns at once (for a portd
-    that is expected to refuse to start: .wait_exit()).
+    that is expected to refuse to start: .wait_exit()). socket_arg=False
+    leaves -S out (a config file then names path).
     """
 
     def __init__(self, *args, interval=INTERVAL_MS, path=None, tmpdir=None,
-                 wait=True, timeout=DEADLINE):
+                 wait=True, timeout=DEADLINE, socket_arg=True):
         self.own_tmpdir = tmpdir is None and path is None
         self.tmpdir = tmpdir or (os.path.dirname(path) if path else
                                  make_tmpdir())
         self.path = path or os.path.join(self.tmpdir, "portd.sock")
-        argv = [PORTD, "-S", self.path]
+        argv = [PORTD] + (["-S", self.path] if socket_arg else [])
         if interval is not None:
             argv += ["-i", str(interval)]
         argv += [str(a) for a in args]

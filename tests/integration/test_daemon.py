@@ -591,6 +591,40 @@ class CommandLineTest(unittest.TestCase):
         self.assertIn("usage", err)
 
 
+class ReloadSocketPathTest(unittest.TestCase):
+    """socket.path from the file (the installed example sets it): the
+    path in force once pointed into the configuration a reload frees."""
+
+    def write_config(self, path, sock):
+        with open(path, "w") as f:
+            json.dump({"interval_ms": 100, "socket": {"path": sock}}, f)
+
+    def test_reload_with_socket_path_in_the_file(self):
+        d = make_tmpdir()
+        self.addCleanup(shutil.rmtree, d, True)
+        conf = os.path.join(d, "portd.conf")
+        sock = os.path.join(d, "portd.sock")
+        self.write_config(conf, sock)
+        p = Portd("-c", conf, tmpdir=d, socket_arg=False)
+        self.addCleanup(p.cleanup)
+        for i in range(3):
+            rc, out, err = run_portctl("-S", sock, "reload")
+            self.assertEqual(rc, 0, err + p.log())
+        self.assertTrue(p.hello(), p.log())
+        self.assertEqual(p.status()["reloads"], 3)
+        self.assertNotIn("socket.path changes", p.log())
+        # A path that does change is said once, and the socket stays.
+        self.write_config(conf, os.path.join(d, "other.sock"))
+        rc, out, err = run_portctl("-S", sock, "reload")
+        self.assertEqual(rc, 0, err + p.log())
+        self.assertEqual(p.log().count("socket.path changes"), 1, p.log())
+        self.assertTrue(p.hello(), p.log())
+        self.assertFalse(os.path.exists(os.path.join(d, "other.sock")))
+        log = p.log()
+        self.assertEqual(p.cleanup(), 0, log)
+        self.assertFalse(os.path.exists(sock), "socket file left behind")
+
+
 class LongIntervalTest(unittest.TestCase):
     """An interval above 10 s (the range goes to 3,600,000 ms): the
     status line's "every 10 s" once divided by zero at the first tick."""
