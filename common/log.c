@@ -133,6 +133,7 @@ name(const char *fmt, ...)						\
 	vlog(level, NULL, fmt, ap);					\
 	va_end(ap);							\
 }
+LOG_FN(log_errx, LOG_LVL_ERR)
 LOG_FN(log_warnx, LOG_LVL_WARN)
 LOG_FN(log_notice, LOG_LVL_NOTICE)
 LOG_FN(log_info, LOG_LVL_INFO)

@@ -3,8 +3,9 @@
  * (JOURNAL_STREAM set) every line starts with its syslog priority, "<6>",
  * so that journalctl -p works; otherwise with "portd: " and the level.
  *
- * log_warn appends strerror(errno); log_warnx does not. fatal/fatalx are
- * for broken invariants only: they log and exit(1).
+ * log_warn appends strerror(errno); log_warnx does not. log_errx is for
+ * an error the caller then acts on (portd refusing to start); fatal and
+ * fatalx are for broken invariants only: they log and exit(1).
  */
 #ifndef PORTD_LOG_H
 #define PORTD_LOG_H
@@ -26,6 +27,7 @@ int	log_get_level(void);
 int	log_level_parse(const char *);
 const char *log_level_name(int level);
 
+void	log_errx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_notice(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -255,7 +255,8 @@ apply_settings(struct portd *pd, int starting)
 /* Reads the file named on the command line, or the default one if it
  * exists (none: built-in defaults, no rules). */
 static int
-load_config(struct portd *pd, struct config *out, char *err, size_t errlen)
+load_config(struct portd *pd, struct config *out, int starting, char *err,
+    size_t errlen)
 {
 	struct config_errors errs = { NULL, 0 };
 	const char *path = pd->cli.config_path;
@@ -270,7 +271,11 @@ load_config(struct portd *pd, struct config *out, char *err, size_t errlen)
 	if (config_load(path, out, &errs) == 0)
 		return 0;
 	for (i = 0; i < errs.n; i++) {
-		log_warnx("%s", errs.v[i]);
+		/* At start they stop portd; at a reload the old rules stay. */
+		if (starting)
+			log_errx("%s", errs.v[i]);
+		else
+			log_warnx("%s", errs.v[i]);
 		if (n < errlen)
 			n += (size_t)snprintf(err + n, errlen - n, "%s%s",
 			    i ? "\n" : "", errs.v[i]);
@@ -290,7 +295,7 @@ portd_reload(struct portd *pd, char *err, size_t errlen)
 	notify_send("RELOADING=1");
 	/* Parsed completely before anything changes: a broken file keeps
 	 * the running rules. History, watchers and caches stay. */
-	if (load_config(pd, &next, err, errlen) == -1) {
+	if (load_config(pd, &next, 0, err, errlen) == -1) {
 		pd->errors++;
 		log_warnx("reload failed: keeping the running configuration");
 		notify_send("READY=1\nSTATUS=reload failed: the configuration "
@@ -345,8 +350,8 @@ portd_run(const struct portd_opts *opts)
 	pd.opts = *opts;
 	pd.cli = *opts;
 	pd.exit_code = 0;
-	if (load_config(&pd, &pd.cfg, err, sizeof(err)) == -1) {
-		log_warnx("not starting: the configuration has errors");
+	if (load_config(&pd, &pd.cfg, 1, err, sizeof(err)) == -1) {
+		log_errx("not starting: the configuration has errors");
 		return 1;
 	}
 	apply_settings(&pd, 1);
@@ -362,7 +367,7 @@ portd_run(const struct portd_opts *opts)
 	if (opts->no_netlink)
 		flags |= BACKEND_NO_NETLINK;
 	if ((pd.backend = backend_new(flags, err, sizeof(err))) == NULL) {
-		log_warnx("%s", err);
+		log_errx("%s", err);
 		history_free(&pd.history);
 		enforce_free(&pd);
 		config_free(&pd.cfg);
@@ -387,7 +392,7 @@ portd_run(const struct portd_opts *opts)
 		pd.last_snap_at = portd_now_ms();
 	}
 	if (ctl_open(&pd, err, sizeof(err)) == -1) {
-		log_warnx("%s", err);
+		log_errx("%s", err);
 		backend_free(pd.backend);
 		snapshot_clear(&pd.cur);
 		history_free(&pd.history);

@@ -440,8 +440,8 @@ class SocketFileTest(PortdTestCase):
         self.addCleanup(shutil.rmtree, self.dir, True)
         self.path = os.path.join(self.dir, "portd.sock")
 
-    def start(self, **kw):
-        p = Portd(path=kw.pop("path", self.path), **kw)
+    def start(self, args=(), **kw):
+        p = Portd(*args, path=kw.pop("path", self.path), **kw)
         self.addCleanup(p.cleanup)
         return p
 
@@ -458,6 +458,9 @@ class SocketFileTest(PortdTestCase):
         first = self.start()
         log = self.refused()
         self.assertIn("already running", log)
+        # Fatal: an error (journalctl -p err shows it), not a warning.
+        self.assertRegex(log, r"(?m)^portd: error: another portd is "
+                         r"already running")
         self.assertTrue(first.hello(), "the first portd stopped answering")
         self.assertTrue(stat.S_ISSOCK(os.lstat(self.path).st_mode))
         rc, out, err = run_portctl("--daemon", "-S", self.path, "status")
@@ -487,7 +490,20 @@ class SocketFileTest(PortdTestCase):
         self.assertEqual(len(path), 120)
         log = self.refused(path=path)
         self.assertIn("too long", log)
+        self.assertRegex(log, r"(?m)^portd: error: socket path too long")
         self.assertFalse(os.path.exists(path))
+
+    def test_config_errors_are_errors(self):
+        conf = os.path.join(self.dir, "bad.conf")
+        with open(conf, "w") as f:
+            f.write('{ "interval_ms": 5, "nope": 1 }\n')
+        log = self.refused(args=("-c", conf))
+        lines = [l for l in log.splitlines() if conf in l or
+                 "not starting" in l]
+        self.assertEqual(len(lines), 3, log)
+        for line in lines:
+            self.assertTrue(line.startswith("portd: error: "), log)
+        self.assertNotIn("warning", log)
 
     def test_longest_path_that_fits(self):
         # sun_path holds 107 bytes and the NUL: 107 works.
