@@ -2,6 +2,7 @@
  * rules.c - rule matching (see rules.h).
  */
 #include <stddef.h>
+#include <string.h>
 
 #include "glob.h"
 #include "compat.h"
@@ -75,6 +76,73 @@ rules_evaluate(const struct config *c, const struct sock_info *si,
 	if (rules_protected(c, p, self))
 		return VERDICT_PROTECTED;
 	return VERDICT_VIOLATION;
+}
+
+static int
+strlist_eq(const struct strlist *a, const struct strlist *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return 0;
+	return 1;
+}
+
+static int
+uids_eq(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
+{
+	return na == nb && (na == 0 || memcmp(a, b, na * sizeof(*a)) == 0);
+}
+
+static int
+filter_eq(const struct filter *a, const struct filter *b)
+{
+	size_t i;
+
+	if (a->nspecs != b->nspecs || a->protos != b->protos ||
+	    a->families != b->families)
+		return 0;
+	for (i = 0; i < a->nspecs; i++)
+		if (a->specs[i].lo != b->specs[i].lo ||
+		    a->specs[i].hi != b->specs[i].hi ||
+		    a->specs[i].protos != b->specs[i].protos)
+			return 0;
+	return 1;
+}
+
+static int
+rule_eq(const struct rule *a, const struct rule *b)
+{
+	return strcmp(a->name, b->name) == 0 &&
+	    filter_eq(&a->ports, &b->ports) &&
+	    strlist_eq(&a->allow_users, &b->allow_users) &&
+	    uids_eq(a->allow_uids, a->nallow_uids, b->allow_uids,
+	    b->nallow_uids) &&
+	    strlist_eq(&a->allow_commands, &b->allow_commands) &&
+	    strlist_eq(&a->allow_exes, &b->allow_exes) &&
+	    a->action == b->action && a->grace_ms == b->grace_ms &&
+	    a->dry_run == b->dry_run && a->enabled == b->enabled;
+}
+
+static int
+protect_eq(const struct config *a, const struct config *b)
+{
+	return strlist_eq(&a->protect_commands, &b->protect_commands) &&
+	    strlist_eq(&a->protect_users, &b->protect_users);
+}
+
+int
+rules_unchanged(const struct config *old, const struct config *new,
+    const struct sock_info *si)
+{
+	const struct rule *a = rules_find(old, si), *b = rules_find(new, si);
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	return rule_eq(a, b) && protect_eq(old, new);
 }
 
 const char *

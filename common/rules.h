@@ -39,6 +39,15 @@ int	 rules_protected(const struct config *, const struct proc_info *p,
  */
 int	 rules_evaluate(const struct config *, const struct sock_info *,
 	    const struct proc_info *p, int32_t self, const struct rule **rule);
+/*
+ * After a reload from old to new: whether si's judgement stands as it
+ * was, so that the reaper need not judge (and report) it again. True
+ * when the deciding rule is the same in both (name, ports, allow lists,
+ * action, grace, dry run) and so is protect, or when no rule decides in
+ * either.
+ */
+int	 rules_unchanged(const struct config *old, const struct config *new,
+	    const struct sock_info *si);
 const char *rules_verdict_name(int);
 
 #endif

@@ -414,7 +414,7 @@ enforce_row(struct portd *pd, const struct sock_info *si,
 }
 
 void
-enforce_all(struct portd *pd)
+enforce_all(struct portd *pd, const struct config *old)
 {
 	struct snapshot copy;
 	size_t i;
@@ -430,8 +430,10 @@ enforce_all(struct portd *pd)
 		    pd->cur.rows[i].proc, pd->cur.rows[i].reason) == NULL)
 			goto out;
 	for (i = 0; i < copy.nrows; i++)
-		enforce_row(pd, &copy.rows[i].sock,
-		    snapshot_row_proc(&copy, &copy.rows[i]));
+		if (old == NULL || !rules_unchanged(old, &pd->cfg,
+		    &copy.rows[i].sock))
+			enforce_row(pd, &copy.rows[i].sock,
+			    snapshot_row_proc(&copy, &copy.rows[i]));
 out:
 	snapshot_clear(&copy);
 }

@@ -14,14 +14,20 @@
 #include "snapshot.h"
 
 struct portd;
+struct config;
 
 int	 enforce_init(struct portd *);
 void	 enforce_free(struct portd *);
 /* Judges one row (p NULL: no visible owner). */
 void	 enforce_row(struct portd *, const struct sock_info *,
 	    const struct proc_info *p);
-/* Judges every row of the live map (start-up, reload). */
-void	 enforce_all(struct portd *);
+/*
+ * Judges every row of the live map (start-up: old NULL), or after a
+ * reload from old, only the rows whose judgement may have changed
+ * (rules_unchanged): a listener known under an unchanged rule is not
+ * reported again.
+ */
+void	 enforce_all(struct portd *, const struct config *old);
 /* The rules changed: per-rule counters follow rules by name; holds of
  * rules that are gone are dropped. */
 int	 enforce_config_changed(struct portd *);

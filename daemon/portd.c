@@ -289,7 +289,7 @@ load_config(struct portd *pd, struct config *out, int starting, char *err,
 int
 portd_reload(struct portd *pd, char *err, size_t errlen)
 {
-	struct config next;
+	struct config next, old;
 
 	pd->reloads++;
 	notify_send("RELOADING=1");
@@ -302,15 +302,17 @@ portd_reload(struct portd *pd, char *err, size_t errlen)
 		    "has errors; the running one stays");
 		return -1;
 	}
-	config_free(&pd->cfg);
+	old = pd->cfg;
 	pd->cfg = next;
 	apply_settings(pd, 0);
 	if (enforce_config_changed(pd) == -1)
 		log_warnx("reload: out of memory for rule counters");
 	log_notice("reloaded: %zu rules", pd->cfg.nrules);
 	notify_status(pd, "READY=1\n");
-	/* Listeners already present are judged by the new rules. */
-	enforce_all(pd);
+	/* Listeners already present are judged by the new rules, unless
+	 * the rule deciding theirs did not change. */
+	enforce_all(pd, &old);
+	config_free(&old);
 	return 0;
 }
 
@@ -417,7 +419,7 @@ portd_run(const struct portd_opts *opts)
 	/* The control socket answers and the first snapshot is taken. */
 	notify_status(&pd, "READY=1\n");
 	/* Squatters already present are judged like new ones. */
-	enforce_all(&pd);
+	enforce_all(&pd, NULL);
 
 	uv_run(pd.loop, UV_RUN_DEFAULT);
 

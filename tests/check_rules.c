@@ -196,6 +196,67 @@ START_TEST(test_verdicts)
 }
 END_TEST
 
+static void
+parse(const char *text, struct config *c)
+{
+	ck_assert_int_eq(config_parse(text, strlen(text), "new.conf", NULL, c,
+	    NULL), 0);
+}
+
+/* A reload judges again only what the new file may judge differently. */
+START_TEST(test_unchanged)
+{
+	struct sock_info db = sock(PD_TCP, PD_INET, 5432, 0),
+	    web = sock(PD_TCP, PD_INET, 8080, 0),
+	    none = sock(PD_TCP, PD_INET, 9999, 0);
+	struct config c;
+	char *text, *at;
+	size_t i;
+	static const struct {
+		const char *from, *to;
+	} edits[] = {
+		{ "\"terminate\"", "\"kill\"" },		/* action */
+		{ "\"postgres\"]", "\"pg\"]" },		/* allow.users */
+		{ "[70]", "[71]" },				/* allow.uids */
+		{ "bin/postgres", "bin/postgres*" },		/* allow.exes */
+		{ "\"5432/tcp\"", "\"5432\"" },		/* ports */
+		{ "\"db\"", "\"database\"" },		/* name */
+		{ "\"sshd*\"", "\"sshd\"" },			/* protect */
+		{ "\"action\": \"terminate\",",
+		  "\"action\": \"terminate\", \"dry_run\": true," },
+		{ "\"action\": \"terminate\",",
+		  "\"action\": \"terminate\", \"grace_ms\": 1," },
+	};
+
+	/* The same file: nothing to judge again. */
+	parse(conf_text, &c);
+	ck_assert(rules_unchanged(&cfg, &c, &db));
+	ck_assert(rules_unchanged(&cfg, &c, &web));
+	ck_assert(rules_unchanged(&cfg, &c, &none));
+	config_free(&c);
+	/* Each change to the rule deciding 5432 (or to protect). */
+	for (i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		ck_assert_ptr_nonnull(at = strstr(conf_text, edits[i].from));
+		ck_assert_ptr_nonnull(text = malloc(sizeof(conf_text) +
+		    strlen(edits[i].to)));
+		snprintf(text, sizeof(conf_text) + strlen(edits[i].to),
+		    "%.*s%s%s", (int)(at - conf_text), conf_text, edits[i].to,
+		    at + strlen(edits[i].from));
+		parse(text, &c);
+		ck_assert_msg(!rules_unchanged(&cfg, &c, &db), "%s -> %s",
+		    edits[i].from, edits[i].to);
+		config_free(&c);
+		free(text);
+	}
+	/* No rules any more, or none before. */
+	config_init(&c);
+	ck_assert(!rules_unchanged(&cfg, &c, &db));
+	ck_assert(!rules_unchanged(&c, &cfg, &db));
+	ck_assert(rules_unchanged(&c, &cfg, &none));
+	config_free(&c);
+}
+END_TEST
+
 START_TEST(test_no_rules)
 {
 	struct config empty;
@@ -256,6 +317,7 @@ rules_suite(void)
 	tcase_add_test(tc, test_allow);
 	tcase_add_test(tc, test_protected);
 	tcase_add_test(tc, test_verdicts);
+	tcase_add_test(tc, test_unchanged);
 	tcase_add_test(tc, test_no_rules);
 	tcase_add_test(tc, test_cgroup_unit);
 	suite_add_tcase(s, tc);

@@ -596,6 +596,36 @@ class ReloadTest(RulesTestCase):
         self.assertStaysAlive(pd, free)
         self.assertEqual(pd.find_events(p1, "violation"), [])
 
+    def test_reload_does_not_report_known_violations_again(self):
+        p1, p2 = pick_ports(2)
+        rules = [rule("watched", p1, action="log"),
+                 rule("other", p2, action="log")]
+        pd = self.start_portd(config(rules))
+        h = self.holder("--tcp4", "127.0.0.1:%d" % p1)
+        self.assertIsNotNone(pd.wait_event(p1, "violation", pid=h.pid),
+                             dump(pd, p1))
+        # The same rules, and a change to another rule only: the listener
+        # was judged under this very rule already.
+        for text in (config(rules),
+                     config([rules[0], dict(rules[1], action="kill")])):
+            write_config(pd.config_path, text)
+            rc, out, err = pd.reload()
+            self.assertEqual(rc, 0, (out, err))
+            self.assertTrue(pd.wait_ticks(2))
+            self.assertEqual(len(pd.find_events(p1, "violation")), 1,
+                             dump(pd, p1))
+            self.assertEqual(pd.rules()["watched"]["violations"], 1)
+        self.assertEqual(pd.log().count("violation of rule 'watched'"), 1,
+                         pd.log())
+        # A changed rule judges it again.
+        write_config(pd.config_path, config(
+            [dict(rules[0], allow={"users": ["nobody-else"]}), rules[1]]))
+        rc, out, err = pd.reload()
+        self.assertEqual(rc, 0, (out, err))
+        self.assertEqual(len(pd.find_events(p1, "violation")), 2,
+                         dump(pd, p1))
+        self.assertTrue(h.alive())
+
 
 class CheckConfigTest(unittest.TestCase):
     """portd --check-config FILE: "configuration OK" and 0, or every
