@@ -1015,7 +1015,38 @@ key_socket(struct cparse *cp, const cJSON *v, const char *path, void *dst)
 	    sizeof(socket_keys) / sizeof(socket_keys[0]), c);
 }
 
-/* protect { commands, users } */
+/* An array of uids (rules[i].allow.uids, protect.uids). */
+static void
+get_uids(struct cparse *cp, const cJSON *v, const char *path, uint32_t **out,
+    size_t *nout)
+{
+	char sub[280];
+	const cJSON *it;
+	long long uid;
+	size_t i, n;
+
+	if (!cJSON_IsArray(v)) {
+		errs_add(cp, "%s: expected an array of integers", path);
+		return;
+	}
+	if ((n = (size_t)cJSON_GetArraySize(v)) == 0)
+		return;
+	if ((*out = calloc(n, sizeof(**out))) == NULL) {
+		errs_add(cp, "out of memory");
+		return;
+	}
+	*nout = n;
+	i = 0;
+	cJSON_ArrayForEach(it, v) {
+		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+		/* (uid_t)-1 means "no uid" to the kernel; never a user. */
+		if (get_int(cp, it, sub, 0, 4294967294.0, &uid) == 0)
+			(*out)[i] = (uint32_t)uid;
+		i++;
+	}
+}
+
+/* protect { commands, users, uids, exes } */
 
 static void
 key_protect_commands(struct cparse *cp, const cJSON *v, const char *path,
@@ -1031,20 +1062,48 @@ key_protect_users(struct cparse *cp, const cJSON *v, const char *path,
 	get_strlist(cp, v, path, &((struct config *)dst)->protect_users);
 }
 
+static void
+key_protect_uids(struct cparse *cp, const cJSON *v, const char *path,
+    void *dst)
+{
+	struct config *c = dst;
+
+	get_uids(cp, v, path, &c->protect_uids, &c->nprotect_uids);
+}
+
+static void
+key_protect_exes(struct cparse *cp, const cJSON *v, const char *path,
+    void *dst)
+{
+	get_strlist(cp, v, path, &((struct config *)dst)->protect_exes);
+}
+
 static const struct key protect_keys[] = {
 	{ "commands", key_protect_commands },
 	{ "users", key_protect_users },
+	{ "uids", key_protect_uids },
+	{ "exes", key_protect_exes },
 };
 
 static void
 key_protect(struct cparse *cp, const cJSON *v, const char *path, void *dst)
 {
+	struct config *c = dst;
+
 	if (!cJSON_IsObject(v)) {
 		errs_add(cp, "%s: expected an object", path);
 		return;
 	}
 	(void)walk_object(cp, v, path, protect_keys,
 	    sizeof(protect_keys) / sizeof(protect_keys[0]), dst);
+	/* Any process can call itself "sshd": a name alone would shield
+	 * whoever picks it from every rule. */
+	if (c->protect_commands.n > 0 && c->protect_users.n == 0 &&
+	    c->nprotect_uids == 0 && c->protect_exes.n == 0)
+		errs_add(cp, "%s.commands: a command name alone protects "
+		    "nothing (any process can call itself \"sshd\"); add "
+		    "%s.uids, %s.users or %s.exes, e.g. \"uids\": [0]", path,
+		    path, path, path);
 }
 
 /* rules[i].allow { users, uids, commands, exes } */
@@ -1075,30 +1134,8 @@ key_allow_uids(struct cparse *cp, const cJSON *v, const char *path,
     void *dst)
 {
 	struct rule *r = dst;
-	char sub[280];
-	const cJSON *it;
-	long long uid;
-	size_t i, n;
 
-	if (!cJSON_IsArray(v)) {
-		errs_add(cp, "%s: expected an array of integers", path);
-		return;
-	}
-	if ((n = (size_t)cJSON_GetArraySize(v)) == 0)
-		return;
-	if ((r->allow_uids = calloc(n, sizeof(*r->allow_uids))) == NULL) {
-		errs_add(cp, "out of memory");
-		return;
-	}
-	r->nallow_uids = n;
-	i = 0;
-	cJSON_ArrayForEach(it, v) {
-		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
-		/* (uid_t)-1 means "no uid" to the kernel; never a user. */
-		if (get_int(cp, it, sub, 0, 4294967294.0, &uid) == 0)
-			r->allow_uids[i] = (uint32_t)uid;
-		i++;
-	}
+	get_uids(cp, v, path, &r->allow_uids, &r->nallow_uids);
 }
 
 static const struct key allow_keys[] = {
@@ -1346,6 +1383,8 @@ config_free(struct config *c)
 	free(c->socket_group);
 	strlist_free(&c->protect_commands);
 	strlist_free(&c->protect_users);
+	strlist_free(&c->protect_exes);
+	free(c->protect_uids);
 	for (i = 0; i < c->nrules; i++)
 		rule_free(&c->rules[i]);
 	free(c->rules);

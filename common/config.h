@@ -53,8 +53,14 @@ struct config {
 	int log_level;			/* enum log_level */
 	unsigned respawn_limit;
 	unsigned respawn_window_s;
+	/* Never acted on: a process matching protect_users, _uids or
+	 * _exes and, when protect_commands is not empty, one of those too
+	 * (a command name alone is the process's own choice). */
 	struct strlist protect_commands;	/* globs */
 	struct strlist protect_users;		/* globs */
+	uint32_t *protect_uids;
+	size_t nprotect_uids;
+	struct strlist protect_exes;		/* globs, '*' not across '/' */
 	struct rule *rules;
 	size_t nrules;
 	/* Which globals the file set (a command-line option overrides a

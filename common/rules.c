@@ -46,6 +46,22 @@ rules_allows(const struct rule *r, const struct proc_info *p)
 	    glob_any(&r->allow_exes, p->exe, PD_GLOB_PATHS);
 }
 
+/* Who the process is (uid, user, exe), and its name when that narrows. */
+static int
+protect_matches(const struct config *c, const struct proc_info *p)
+{
+	size_t i;
+	int who = 0;
+
+	for (i = 0; i < c->nprotect_uids && !who; i++)
+		who = p->uid != PD_UID_UNKNOWN && c->protect_uids[i] == p->uid;
+	if (!who && !glob_any(&c->protect_users, p->user, PD_GLOB_NAMES) &&
+	    !glob_any(&c->protect_exes, p->exe, PD_GLOB_PATHS))
+		return 0;
+	return c->protect_commands.n == 0 ||
+	    glob_any(&c->protect_commands, p->comm, PD_GLOB_NAMES);
+}
+
 int
 rules_protected(const struct config *c, const struct proc_info *p,
     int32_t self)
@@ -53,8 +69,7 @@ rules_protected(const struct config *c, const struct proc_info *p,
 	if (p->pid <= 2 || p->ppid == 2 || p->pid == self ||
 	    p->pid == PD_PID_SYSTEM)
 		return 1;
-	return glob_any(&c->protect_commands, p->comm, PD_GLOB_NAMES) ||
-	    glob_any(&c->protect_users, p->user, PD_GLOB_NAMES);
+	return protect_matches(c, p);
 }
 
 int
@@ -131,7 +146,10 @@ static int
 protect_eq(const struct config *a, const struct config *b)
 {
 	return strlist_eq(&a->protect_commands, &b->protect_commands) &&
-	    strlist_eq(&a->protect_users, &b->protect_users);
+	    strlist_eq(&a->protect_users, &b->protect_users) &&
+	    uids_eq(a->protect_uids, a->nprotect_uids, b->protect_uids,
+	    b->nprotect_uids) &&
+	    strlist_eq(&a->protect_exes, &b->protect_exes);
 }
 
 int

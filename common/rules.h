@@ -30,7 +30,11 @@ const struct rule *rules_find(const struct config *, const struct sock_info *);
  * matches an exes glob ('*' does not cross '/' there).
  */
 int	 rules_allows(const struct rule *, const struct proc_info *p);
-/* pid <= 2, kernel threads (ppid 2), self, protect.commands/users. */
+/*
+ * pid <= 2, kernel threads (ppid 2), self, and protect: a process whose
+ * uid, user or exe matches protect.uids, .users or .exes and, if
+ * protect.commands is not empty, whose command matches one too.
+ */
 int	 rules_protected(const struct config *, const struct proc_info *p,
 	    int32_t self);
 /*

@@ -198,6 +198,9 @@ START_TEST(test_example)
 	ck_assert(has(&c.protect_commands, 0, "systemd"));
 	ck_assert(has(&c.protect_commands, 1, "sshd"));
 	ck_assert_uint_eq(c.protect_users.n, 0);
+	ck_assert_uint_eq(c.nprotect_uids, 1);
+	ck_assert_uint_eq(c.protect_uids[0], 0);
+	ck_assert_uint_eq(c.protect_exes.n, 0);
 	ck_assert_uint_eq(c.nrules, 3);
 
 	r = &c.rules[0];
@@ -731,8 +734,8 @@ START_TEST(test_unknown_keys)
 	    "t.conf: socket.foo: unknown key");
 	parse_fails1("{\"socket\": {\"mod\": \"0600\"}}",
 	    "t.conf: socket.mod: unknown key (did you mean 'mode'?)");
-	parse_fails1("{\"protect\": {\"exes\": []}}",
-	    "t.conf: protect.exes: unknown key");
+	parse_fails1("{\"protect\": {\"exe\": []}}",
+	    "t.conf: protect.exe: unknown key (did you mean 'exes'?)");
 	parse_fails1("{\"rules\": [{\"name\": \"a\", \"ports\": [\"1\"], "
 	    "\"dryrun\": true}]}",
 	    "t.conf: rules[0].dryrun: unknown key (did you mean 'dry_run'?)");
@@ -998,6 +1001,44 @@ START_TEST(test_ports)
 }
 END_TEST
 
+#define PROTECT_ALONE "t.conf: protect.commands: a command name alone " \
+	"protects nothing (any process can call itself \"sshd\"); add " \
+	"protect.uids, protect.users or protect.exes, e.g. \"uids\": [0]"
+
+/* protect.commands needs who the process is as well. */
+START_TEST(test_protect)
+{
+	struct config c;
+
+	parse_fails1("{\"protect\": {\"commands\": [\"sshd\"]}}",
+	    PROTECT_ALONE);
+	parse_fails1("{\"protect\": {\"commands\": [\"sshd\"], "
+	    "\"users\": [], \"uids\": [], \"exes\": []}}", PROTECT_ALONE);
+	parse_ok("{\"protect\": {\"commands\": [\"sshd\"], \"uids\": [0]}}",
+	    &c);
+	ck_assert(has(&c.protect_commands, 0, "sshd"));
+	ck_assert_uint_eq(c.nprotect_uids, 1);
+	ck_assert_uint_eq(c.protect_uids[0], 0);
+	config_free(&c);
+	parse_ok("{\"protect\": {\"commands\": [\"sshd\"], \"exes\": "
+	    "[\"/usr/sbin/sshd\"]}}", &c);
+	ck_assert(has(&c.protect_exes, 0, "/usr/sbin/sshd"));
+	config_free(&c);
+	parse_ok("{\"protect\": {\"commands\": [], \"users\": [\"root\"]}}",
+	    &c);
+	ck_assert(has(&c.protect_users, 0, "root"));
+	config_free(&c);
+	parse_ok("{\"protect\": {\"uids\": [0, 4294967294]}}", &c);
+	ck_assert_uint_eq(c.nprotect_uids, 2);
+	ck_assert_uint_eq(c.protect_uids[1], 4294967294u);
+	config_free(&c);
+	parse_fails1("{\"protect\": {\"uids\": [-1]}}", "t.conf: "
+	    "protect.uids[0]: expected an integer from 0 to 4294967294");
+	parse_fails1("{\"protect\": {\"exes\": \"/x\"}}", "t.conf: "
+	    "protect.exes: expected an array of strings");
+}
+END_TEST
+
 START_TEST(test_socket)
 {
 	char text[256], msg[256], path[120];
@@ -1244,6 +1285,7 @@ config_suite(void)
 	tcase_add_test(tc, test_boundaries);
 	tcase_add_test(tc, test_ports);
 	tcase_add_test(tc, test_socket);
+	tcase_add_test(tc, test_protect);
 	tcase_add_test(tc, test_duplicates);
 	tcase_add_test(tc, test_missing);
 	tcase_add_test(tc, test_all_errors_in_order);

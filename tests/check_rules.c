@@ -14,7 +14,8 @@
 
 static const char conf_text[] =
     "{\n"
-    "  \"protect\": { \"commands\": [\"sshd*\"], \"users\": [\"backup\"] },\n"
+    "  \"protect\": { \"commands\": [\"sshd*\"], \"uids\": [0],\n"
+    "    \"users\": [\"backup\"] },\n"
     "  \"rules\": [\n"
     "    { \"name\": \"off\", \"ports\": [\"5432\"], \"enabled\": false,\n"
     "      \"action\": \"kill\" },\n"
@@ -164,11 +165,44 @@ START_TEST(test_protected)
 	p = proc(999, "portd", "root", 0, NULL);
 	ck_assert(rules_protected(&cfg, &p, 999));	/* self */
 	p = proc(500, "sshd-session", "root", 0, NULL);
-	ck_assert(rules_protected(&cfg, &p, 999));	/* protect.commands */
-	p = proc(501, "tar", "backup", 34, NULL);
-	ck_assert(rules_protected(&cfg, &p, 999));	/* protect.users */
-	p = proc(502, "tar", "root", 0, NULL);
+	ck_assert(rules_protected(&cfg, &p, 999));	/* uid and command */
+	p = proc(501, "sshd", "backup", 34, NULL);
+	ck_assert(rules_protected(&cfg, &p, 999));	/* user and command */
+	/* Anyone can call a process "sshd": the name alone is not enough. */
+	p = proc(502, "sshd", "nobody", 65534, "/usr/sbin/sshd");
 	ck_assert(!rules_protected(&cfg, &p, 999));
+	/* protect.commands narrows: root's tar is not protected. */
+	p = proc(503, "tar", "root", 0, NULL);
+	ck_assert(!rules_protected(&cfg, &p, 999));
+	p = proc(504, "tar", "backup", 34, NULL);
+	ck_assert(!rules_protected(&cfg, &p, 999));
+}
+END_TEST
+
+/* protect without commands: who the process is suffices. */
+START_TEST(test_protected_identity)
+{
+	static const char text[] = "{ \"protect\": { \"users\": "
+	    "[\"backup\"], \"uids\": [70], \"exes\": [\"/usr/sbin/*\"] } }";
+	struct config c;
+	struct proc_info p;
+
+	ck_assert_int_eq(config_parse(text, strlen(text), "t.conf", NULL, &c,
+	    NULL), 0);
+	p = proc(500, "tar", "backup", 34, "/usr/bin/tar");
+	ck_assert(rules_protected(&c, &p, 999));	/* user */
+	p = proc(501, "tar", "pg", 70, "/usr/bin/tar");
+	ck_assert(rules_protected(&c, &p, 999));	/* uid */
+	p = proc(502, "x", "bob", 1000, "/usr/sbin/sshd");
+	ck_assert(rules_protected(&c, &p, 999));	/* exe glob */
+	p = proc(503, "x", "bob", 1000, "/usr/sbin/x/sshd");
+	ck_assert(!rules_protected(&c, &p, 999));	/* '*' stops at '/' */
+	p = proc(504, "sshd", "bob", 1000, NULL);
+	ck_assert(!rules_protected(&c, &p, 999));
+	p = proc(505, "tar", "?", PD_UID_UNKNOWN, NULL);
+	p.uid = PD_UID_UNKNOWN;
+	ck_assert(!rules_protected(&c, &p, 999));
+	config_free(&c);
 }
 END_TEST
 
@@ -222,6 +256,7 @@ START_TEST(test_unchanged)
 		{ "\"5432/tcp\"", "\"5432\"" },		/* ports */
 		{ "\"db\"", "\"database\"" },		/* name */
 		{ "\"sshd*\"", "\"sshd\"" },			/* protect */
+		{ "[0]", "[0, 1]" },				/* protect.uids */
 		{ "\"action\": \"terminate\",",
 		  "\"action\": \"terminate\", \"dry_run\": true," },
 		{ "\"action\": \"terminate\",",
@@ -316,6 +351,7 @@ rules_suite(void)
 	tcase_add_test(tc, test_families);
 	tcase_add_test(tc, test_allow);
 	tcase_add_test(tc, test_protected);
+	tcase_add_test(tc, test_protected_identity);
 	tcase_add_test(tc, test_verdicts);
 	tcase_add_test(tc, test_unchanged);
 	tcase_add_test(tc, test_no_rules);

@@ -418,15 +418,20 @@ class StartupAndProtectTest(RulesTestCase):
         self.assertTrue(wait_until(lambda: port_is_free(port, "tcp"),
                                    DEADLINE))
 
-    def start_protected(self):
-        """portd with protect.commands matching the holders' command
-        and a kill rule; returns (portd, port, holder)."""
+    def start_protected(self, as_user=None):
+        """portd with protect matching root's processes named like the
+        holders and a kill rule; returns (portd, port, holder), the
+        holder run as_user."""
         port, = pick_ports(1)
         pd = self.start_portd(config(
             [rule("protected", port, action="kill")],
-            protect={"commands": ["sshd", PY_COMMANDS]}))
-        h = self.holder("--tcp4", "127.0.0.1:%d" % port)
-        self.assertTrue(fnmatch.fnmatchcase(proc_comm(h.pid), PY_COMMANDS))
+            protect={"commands": ["sshd", PY_COMMANDS],
+                     "uids": [os.getuid()]}))
+        h = self.holder("--tcp4", "127.0.0.1:%d" % port, as_user=as_user,
+                        may_die=as_user is not None)
+        if as_user is None:         # (nobody's may be dead already)
+            self.assertTrue(fnmatch.fnmatchcase(proc_comm(h.pid),
+                                                PY_COMMANDS))
         self.assertIsNotNone(pd.wait_event(port, "bind", pid=h.pid),
                              dump(pd, port))
         return pd, port, h
@@ -437,6 +442,35 @@ class StartupAndProtectTest(RulesTestCase):
         self.assertHolds(h, port)
         self.assertEqual(pd.find_events(port, "reap"), [], dump(pd, port))
         self.assertEqual(pd.rules()["protected"]["actions"], 0)
+
+    def test_protect_needs_more_than_a_name(self):
+        # The same command name from another user: not protected.
+        if os.getuid() != 0:
+            self.skipTest("needs root to run a holder as nobody")
+        pd, port, h = self.start_protected(as_user="nobody")
+        bind = pd.find_events(port, "bind", pid=h.pid)[0]
+        self.assertTrue(fnmatch.fnmatchcase(bind["listener"]["command"],
+                                            PY_COMMANDS), bind)
+        self.assertEqual(bind["listener"]["user"], "nobody", bind)
+        r = pd.wait_event(port, "reap", pid=h.pid)
+        self.assertIsNotNone(r, dump(pd, port))
+        self.assertTrue(h.wait_dead(timeout=DEADLINE), dump(pd, port))
+        v = pd.find_events(port, "violation", pid=h.pid)
+        self.assertTrue(v, dump(pd, port))
+        self.assertNotIn("protected", v[0].get("outcome") or "")
+
+    def test_protect_commands_alone_is_refused(self):
+        port, = pick_ports(1)
+        pd = self.start_portd(config([rule("r", port, action="kill")]))
+        write_config(pd.config_path, config(
+            [rule("r", port, action="kill")],
+            protect={"commands": [PY_COMMANDS]}))
+        rc, out, err = pd.reload()
+        self.assertEqual(rc, 2, (out, err))
+        self.assertIn("protect.commands: a command name alone protects "
+                      "nothing", err)
+        self.assertIn("protect.uids", err)
+        self.assertEqual(list(pd.rules()), ["r"])
 
     def test_protected_squatter_is_still_reported(self):
         pd, port, h = self.start_protected()
