@@ -257,17 +257,33 @@ class BadClientTest(DaemonTestCase):
         self.assertEqual(codes, ["bad_json"] * 3)
         self.assertStillServing()
 
-    def test_clients_that_leave_mid_reply(self):
-        # Many sockets make `list` a reply larger than a socket buffer,
-        # so closing without reading leaves portd with a write to abort.
-        h = self.holder(*(["--udp4", "127.0.0.1:0"] * 400))
+    def list_reply(self, sockets):
+        """A whole `list` reply once portd sees at least that many."""
         self.assertTrue(wait_until(
-            lambda: self.status()["sockets"] >= 400, DEADLINE),
-            "portd never saw the holder's sockets")
+            lambda: self.status()["sockets"] >= sockets, DEADLINE),
+            "portd never saw the holders' sockets")
         with Conn(self.portd.path) as c:
             c.send({"id": 1, "cmd": "list"})
-            full = c.read_line()
-        self.assertGreater(len(full), 100000)
+            return c.read_line()
+
+    def test_clients_that_leave_mid_reply(self):
+        # Enough sockets to make `list` a reply larger than both ends'
+        # socket buffers can hold, so closing without reading leaves
+        # portd with a write to abort. A row's size depends on the
+        # machine (the holder's exe path, the user's name), so the
+        # holders are started until the reply, measured, is big enough.
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            buffers = (s.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) +
+                       s.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))
+        per_holder = 400
+        h = self.holder(*(["--udp4", "127.0.0.1:0"] * per_holder))
+        sockets = per_holder
+        full = self.list_reply(sockets)
+        while len(full) <= buffers and sockets < 40 * per_holder:
+            self.holder(*(["--udp4", "127.0.0.1:0"] * per_holder))
+            sockets += per_holder
+            full = self.list_reply(sockets)
+        self.assertGreater(len(full), buffers)
         for i in range(60):
             c = Conn(self.portd.path)
             if i % 3 == 0:
