@@ -11,6 +11,7 @@
 
 #include "portctl.h"
 #include "proto.h"
+#include "strvis.h"
 
 #define REPLY_MAX	(256 * 1024 * 1024)
 
@@ -112,8 +113,9 @@ remote_parse_reply(const char *line, char *err, size_t errlen, int *code)
 	if (!cJSON_IsTrue(ok)) {
 		e = cJSON_GetObjectItemCaseSensitive(root, "error");
 		v = cJSON_GetObjectItemCaseSensitive(e, "message");
-		snprintf(err, errlen, "%s", cJSON_IsString(v) ?
-		    v->valuestring : "portd refused the request");
+		/* Printed on the terminal; it may quote what was sent. */
+		strvis(err, errlen, cJSON_IsString(v) ? v->valuestring :
+		    "portd refused the request");
 		v = cJSON_GetObjectItemCaseSensitive(e, "code");
 		*code = proto_error_parse(cJSON_IsString(v) ? v->valuestring :
 		    NULL);
