@@ -96,6 +96,34 @@ remote_buf_free(struct remote_buf *rb)
 	memset(rb, 0, sizeof(*rb));
 }
 
+/*
+ * The message is printed on the terminal and may quote what was sent:
+ * escaped, line by line, since a failed reload lists one error per line.
+ */
+static void
+vis_message(char *err, size_t errlen, const char *msg)
+{
+	char *copy, *line, *nl;
+	size_t o = 0;
+
+	if ((copy = strdup(msg)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return;
+	}
+	err[0] = '\0';
+	for (line = copy; o + 1 < errlen; line = nl + 1) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl = '\0';
+		strvis(err + o, errlen - o, line);
+		o += strlen(err + o);
+		if (nl == NULL || o + 2 >= errlen)
+			break;
+		err[o++] = '\n';
+		err[o] = '\0';
+	}
+	free(copy);
+}
+
 cJSON *
 remote_parse_reply(const char *line, char *err, size_t errlen, int *code)
 {
@@ -113,8 +141,7 @@ remote_parse_reply(const char *line, char *err, size_t errlen, int *code)
 	if (!cJSON_IsTrue(ok)) {
 		e = cJSON_GetObjectItemCaseSensitive(root, "error");
 		v = cJSON_GetObjectItemCaseSensitive(e, "message");
-		/* Printed on the terminal; it may quote what was sent. */
-		strvis(err, errlen, cJSON_IsString(v) ? v->valuestring :
+		vis_message(err, errlen, cJSON_IsString(v) ? v->valuestring :
 		    "portd refused the request");
 		v = cJSON_GetObjectItemCaseSensitive(e, "code");
 		*code = proto_error_parse(cJSON_IsString(v) ? v->valuestring :

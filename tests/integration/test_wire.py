@@ -380,3 +380,12 @@ class FakeDaemonTest(PortdTestCase):
         self.assertEqual(rc, 2)
         assert_clean(self, err, "stderr")
         self.assertIn(b"\\x1b]0;PWNED\\x07", err)
+        # A failed reload lists one error per line: the lines stay, each
+        # escaped.
+        reply = ('{"id":1,"ok":false,"error":{"code":"reload_failed",'
+                 '"message":"a.conf:1: \\u001b[8m\\nb.conf:2: \\r"}}')
+        rc, out, err = self.ask(reply, "reload")
+        self.assertEqual(rc, 2)
+        assert_clean(self, err, "stderr")
+        self.assertEqual(err.splitlines()[1:], [b"a.conf:1: \\x1b[8m",
+                                                b"b.conf:2: \\r"], err)
