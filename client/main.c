@@ -207,7 +207,8 @@ remote_rows(int fd, const char *cmd, const struct filter *f,
 	r = proto_json_rows(cJSON_GetObjectItemCaseSensitive(result,
 	    "listeners"), out, err, sizeof(err));
 	if (r == -1)
-		fprintf(stderr, "portctl: %s\n", err);
+		fprintf(stderr, "portctl: portd sent a malformed reply: %s\n",
+		    err);
 	cJSON_Delete(result);
 	return r;
 }
@@ -296,8 +297,9 @@ remote_kill(struct opts *o, int fd, const struct filter *f)
 	if (proto_json_rows(cJSON_GetObjectItemCaseSensitive(result,
 	    "listeners"), &s, err, sizeof(err)) == -1 ||
 	    proto_json_kill(cJSON_GetObjectItemCaseSensitive(result,
-	    "results"), &kp) == -1) {
-		fprintf(stderr, "portctl: malformed kill reply %s\n", err);
+	    "results"), &kp, err, sizeof(err)) == -1) {
+		fprintf(stderr, "portctl: portd sent a malformed reply: %s\n",
+		    err);
 		snapshot_clear(&s);
 		cJSON_Delete(result);
 		return EXIT_ERROR;
@@ -351,11 +353,12 @@ print_events(struct opts *o, const cJSON *events)
 {
 	const cJSON *e;
 	struct event ev;
+	char err[256];
 
 	cJSON_ArrayForEach(e, events) {
-		if (proto_json_event(e, &ev) == -1) {
-			fprintf(stderr, "portctl: malformed event from "
-			    "portd\n");
+		if (proto_json_event(e, &ev, err, sizeof(err)) == -1) {
+			fprintf(stderr, "portctl: portd sent a malformed "
+			    "reply: %s\n", err);
 			return -1;
 		}
 		o->out->event(stdout, &ev);
@@ -406,10 +409,17 @@ cmd_watch(struct opts *o, int argc, char **argv)
 			fprintf(stderr, "portctl: %s\n", err);
 			goto out;
 		}
-		if (proto_json_event(evj, &ev) == 0) {
-			o->out->event(stdout, &ev);
-			event_clear(&ev);
+		if (proto_json_event(evj, &ev, err, sizeof(err)) == -1) {
+			/* A protocol error ends the watch: skipping it would
+			 * hide an event. */
+			cJSON_Delete(root);
+			free(line);
+			fprintf(stderr, "portctl: portd sent a malformed "
+			    "event: %s\n", err);
+			goto out;
 		}
+		o->out->event(stdout, &ev);
+		event_clear(&ev);
 		cJSON_Delete(root);
 		free(line);
 	}

@@ -1,5 +1,9 @@
 /*
- * output.c - table and JSON formatters for portctl.
+ * output.c - table and JSON formatters for portctl. Every string from
+ * outside (process, user, rule names, outcomes, portd's status) goes
+ * through strvis() in the table: a name can neither send escape
+ * sequences to the terminal nor break a line. JSON is exact, escaped by
+ * its encoder.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,11 +14,12 @@
 #include "backend.h"
 #include "output.h"
 #include "proto.h"
+#include "strvis.h"
 
 #define NCOLS 6
 
 struct cells {
-	char c[NCOLS][160];
+	char c[NCOLS][STRVIS_LEN(PD_NAME_MAX)];	/* a name, escaped */
 };
 
 static void
@@ -22,7 +27,7 @@ row_cells(const struct snapshot *s, const struct listener *l,
     struct cells *out)
 {
 	const struct proc_info *p = snapshot_row_proc(s, l);
-	char addr[80];
+	char addr[80], name[PD_NAME_MAX];
 
 	/* An unowned row still names the socket's user. */
 	sock_addr_text(&l->sock, addr, sizeof(addr));
@@ -36,16 +41,16 @@ row_cells(const struct snapshot *s, const struct listener *l,
 	snprintf(out->c[2], sizeof(out->c[2]), "%u", l->sock.port);
 	if (p != NULL) {
 		snprintf(out->c[3], sizeof(out->c[3]), "%d", (int)p->pid);
-		snprintf(out->c[4], sizeof(out->c[4]), "%s",
-		    p->user[0] ? p->user : "?");
-		snprintf(out->c[5], sizeof(out->c[5]), "%s",
-		    p->comm[0] ? p->comm : "?");
+		strvis(out->c[4], sizeof(out->c[4]), p->user[0] ? p->user :
+		    "?");
+		strvis(out->c[5], sizeof(out->c[5]), p->comm[0] ? p->comm :
+		    "?");
 	} else {
 		snprintf(out->c[3], sizeof(out->c[3]), "-");
-		if (l->sock.uid != PD_UID_UNKNOWN)
-			backend_user_name(l->sock.uid, out->c[4],
-			    sizeof(out->c[4]));
-		else
+		if (l->sock.uid != PD_UID_UNKNOWN) {
+			backend_user_name(l->sock.uid, name, sizeof(name));
+			strvis(out->c[4], sizeof(out->c[4]), name);
+		} else
 			snprintf(out->c[4], sizeof(out->c[4]), "-");
 		snprintf(out->c[5], sizeof(out->c[5]), "(%s)",
 		    pd_reason_text(l->reason));
@@ -93,14 +98,15 @@ table_kill_end(FILE *fp, const struct snapshot *s, const struct kill_plan *kp,
     int dry_run)
 {
 	const struct kill_target *t;
-	char s1[48], s2[48];
+	char s1[48], s2[48], comm[STRVIS_LEN(PD_NAME_MAX)];
+	char why[STRVIS_LEN(sizeof(t->err))];
 	size_t i;
 
 	(void)s;
 	for (i = 0; i < kp->ntargets; i++) {
 		t = &kp->targets[i];
-		fprintf(fp, "pid %d (%s): ", (int)t->proc.pid,
-		    t->proc.comm[0] ? t->proc.comm : "?");
+		fprintf(fp, "pid %d (%s): ", (int)t->proc.pid, strvis(comm,
+		    sizeof(comm), t->proc.comm[0] ? t->proc.comm : "?"));
 		if (dry_run && t->outcome == KILL_DRYRUN)
 			fprintf(fp, "would be %s (dry run)\n",
 			    backend_has_signals() ? "signalled" : "terminated");
@@ -116,7 +122,8 @@ table_kill_end(FILE *fp, const struct snapshot *s, const struct kill_plan *kp,
 			    kill_outcome_name(t->outcome));
 		else
 			fprintf(fp, "%s%s%s\n", kill_outcome_name(t->outcome),
-			    t->err[0] ? ": " : "", t->err);
+			    t->err[0] ? ": " : "", strvis(why, sizeof(why),
+			    t->err));
 	}
 	if (kp->unowned > 0)
 		fprintf(fp, "%zu socket%s without a visible owner: not "
@@ -163,10 +170,19 @@ json_kill_end(FILE *fp, const struct snapshot *s, const struct kill_plan *kp,
 	output_json_print(fp, o);
 }
 
+/* strvis() into one of the line's buffers. */
+#define VIS(buf, src)	strvis(buf, sizeof(buf), src)
+
 static void
 table_event(FILE *fp, const struct event *ev)
 {
 	char when[40], addr[80];
+	char comm[STRVIS_LEN(PD_NAME_MAX)], user[STRVIS_LEN(PD_NAME_MAX)];
+	char rule[STRVIS_LEN(sizeof(ev->rule))];
+	char action[STRVIS_LEN(sizeof(ev->action))];
+	char outcome[STRVIS_LEN(sizeof(ev->outcome))];
+	char pcomm[STRVIS_LEN(sizeof(ev->parent_comm))];
+	char unit[STRVIS_LEN(sizeof(ev->unit))];
 
 	proto_time_text(ev->time_ms, when, sizeof(when));
 	sock_addr_text(&ev->sock, addr, sizeof(addr));
@@ -177,18 +193,18 @@ table_event(FILE *fp, const struct event *ev)
 	    ev->sock.family == PD_INET6 ? "]" : "", ev->sock.port);
 	if (ev->proc.pid != 0)
 		fprintf(fp, "pid %d %s (%s)", (int)ev->proc.pid,
-		    ev->proc.comm, ev->proc.user);
+		    VIS(comm, ev->proc.comm), VIS(user, ev->proc.user));
 	else
 		fprintf(fp, "(%s)", pd_reason_text(ev->reason));
 	if (ev->rule[0] != '\0')
-		fprintf(fp, " rule '%s' %s%s", ev->rule, ev->action,
-		    ev->dry_run ? " (dry run)" : "");
+		fprintf(fp, " rule '%s' %s%s", VIS(rule, ev->rule),
+		    VIS(action, ev->action), ev->dry_run ? " (dry run)" : "");
 	if (ev->outcome[0] != '\0')
-		fprintf(fp, ": %s", ev->outcome);
+		fprintf(fp, ": %s", VIS(outcome, ev->outcome));
 	if (ev->type == EV_RESPAWN)
 		fprintf(fp, "; parent pid %d (%s)%s%s", (int)ev->parent_pid,
-		    ev->parent_comm[0] ? ev->parent_comm : "?",
-		    ev->unit[0] ? ", unit " : "", ev->unit);
+		    VIS(pcomm, ev->parent_comm[0] ? ev->parent_comm : "?"),
+		    ev->unit[0] ? ", unit " : "", VIS(unit, ev->unit));
 	fprintf(fp, "\n");
 	fflush(fp);
 }
@@ -205,23 +221,31 @@ static void
 status_lines(FILE *fp, const cJSON *o, const char *prefix)
 {
 	const cJSON *v;
-	char key[128];
+	char key[128], vkey[STRVIS_LEN(sizeof(key))], *val;
+	size_t n;
 
 	cJSON_ArrayForEach(v, o) {
 		snprintf(key, sizeof(key), "%s%s%s", prefix, *prefix ? "." : "",
 		    v->string);
+		VIS(vkey, key);
 		if (cJSON_IsObject(v))
 			status_lines(fp, v, key);
-		else if (cJSON_IsString(v))
-			fprintf(fp, "%-26s %s\n", key, v->valuestring);
-		else if (cJSON_IsBool(v))
-			fprintf(fp, "%-26s %s\n", key, cJSON_IsTrue(v) ? "yes" :
-			    "no");
-		else if (cJSON_IsNumber(v) &&
-		    v->valuedouble != (double)(long long)v->valuedouble)
-			fprintf(fp, "%-26s %.3f\n", key, v->valuedouble);
+		else if (cJSON_IsString(v)) {
+			n = STRVIS_LEN(strlen(v->valuestring));
+			if ((val = malloc(n)) != NULL)
+				fprintf(fp, "%-26s %s\n", vkey, strvis(val, n,
+				    v->valuestring));
+			free(val);
+		} else if (cJSON_IsBool(v))
+			fprintf(fp, "%-26s %s\n", vkey, cJSON_IsTrue(v) ?
+			    "yes" : "no");
+		/* Range first: casting a huge double is undefined. */
+		else if (cJSON_IsNumber(v) && (!(v->valuedouble > -1e15 &&
+		    v->valuedouble < 1e15) ||
+		    v->valuedouble != (double)(long long)v->valuedouble))
+			fprintf(fp, "%-26s %.3f\n", vkey, v->valuedouble);
 		else if (cJSON_IsNumber(v))
-			fprintf(fp, "%-26s %.0f\n", key, v->valuedouble);
+			fprintf(fp, "%-26s %.0f\n", vkey, v->valuedouble);
 	}
 }
 
@@ -262,7 +286,8 @@ static void
 table_rules(FILE *fp, const cJSON *o)
 {
 	const cJSON *r, *v;
-	char ports[256];
+	char ports[256], vports[STRVIS_LEN(sizeof(ports))];
+	char name[STRVIS_LEN(64)], action[STRVIS_LEN(16)];
 
 	fprintf(fp, "%-16s %-20s %-9s %-3s %-3s %10s %7s %8s %5s\n", "NAME",
 	    "PORTS", "ACTION", "DRY", "ON", "VIOLATIONS", "ACTIONS",
@@ -272,10 +297,11 @@ table_rules(FILE *fp, const cJSON *o)
 		join_strings(cJSON_GetObjectItemCaseSensitive(r, "ports"),
 		    ports, sizeof(ports));
 		fprintf(fp, "%-16s %-20s %-9s %-3s %-3s %10.0f %7.0f %8.0f "
-		    "%5.0f\n", cJSON_IsString(v) ? v->valuestring : "?", ports,
+		    "%5.0f\n", VIS(name, cJSON_IsString(v) ? v->valuestring :
+		    "?"), VIS(vports, ports), VIS(action,
 		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r,
 		    "action")) ? cJSON_GetStringValue(
-		    cJSON_GetObjectItemCaseSensitive(r, "action")) : "?",
+		    cJSON_GetObjectItemCaseSensitive(r, "action")) : "?"),
 		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r,
 		    "dry_run")) ? "yes" : "no",
 		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r,

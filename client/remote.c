@@ -11,6 +11,7 @@
 
 #include "portctl.h"
 #include "proto.h"
+#include "strvis.h"
 
 #define REPLY_MAX	(256 * 1024 * 1024)
 
@@ -95,6 +96,34 @@ remote_buf_free(struct remote_buf *rb)
 	memset(rb, 0, sizeof(*rb));
 }
 
+/*
+ * The message is printed on the terminal and may quote what was sent:
+ * escaped, line by line, since a failed reload lists one error per line.
+ */
+static void
+vis_message(char *err, size_t errlen, const char *msg)
+{
+	char *copy, *line, *nl;
+	size_t o = 0;
+
+	if ((copy = strdup(msg)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return;
+	}
+	err[0] = '\0';
+	for (line = copy; o + 1 < errlen; line = nl + 1) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl = '\0';
+		strvis(err + o, errlen - o, line);
+		o += strlen(err + o);
+		if (nl == NULL || o + 2 >= errlen)
+			break;
+		err[o++] = '\n';
+		err[o] = '\0';
+	}
+	free(copy);
+}
+
 cJSON *
 remote_parse_reply(const char *line, char *err, size_t errlen, int *code)
 {
@@ -112,8 +141,8 @@ remote_parse_reply(const char *line, char *err, size_t errlen, int *code)
 	if (!cJSON_IsTrue(ok)) {
 		e = cJSON_GetObjectItemCaseSensitive(root, "error");
 		v = cJSON_GetObjectItemCaseSensitive(e, "message");
-		snprintf(err, errlen, "%s", cJSON_IsString(v) ?
-		    v->valuestring : "portd refused the request");
+		vis_message(err, errlen, cJSON_IsString(v) ? v->valuestring :
+		    "portd refused the request");
 		v = cJSON_GetObjectItemCaseSensitive(e, "code");
 		*code = proto_error_parse(cJSON_IsString(v) ? v->valuestring :
 		    NULL);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "strvis.h"
 
 static const char *log_prog = "portd";
 static int log_level = LOG_LVL_INFO;
@@ -95,11 +96,20 @@ static void vlog(int, const char *, const char *, va_list)
 static void
 vlog(int level, const char *errstr, const char *fmt, va_list ap)
 {
-	char msg[2048];
+	char raw[2048], msg[STRVIS_LEN(sizeof(raw))];
 
 	if (level > log_level)
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/*
+	 * Arguments carry names any local user sets (process names, paths,
+	 * rule and user names): the whole line is escaped, here once rather
+	 * than at each of the calls, so that no call can forget it and a
+	 * name can never start a line of its own ("x\n<0>FORGED") or reach
+	 * a terminal's escape sequences. Our formats hold no control
+	 * characters, so nothing of ours is changed.
+	 */
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	strvis(msg, sizeof(msg), raw);
 	if (log_fp != NULL) {
 		time_t now = time(NULL);
 		struct tm tm;

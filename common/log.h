@@ -2,6 +2,9 @@
  * log.h - logging to stderr, one line per message. Under systemd
  * (JOURNAL_STREAM set) every line starts with its syslog priority, "<6>",
  * so that journalctl -p works; otherwise with "portd: " and the level.
+ * Every message is escaped with strvis() (strvis.h) before it is written:
+ * control characters and invalid UTF-8 in an argument never reach the
+ * log as they are.
  *
  * log_warn appends strerror(errno); log_warnx does not. log_errx is for
  * an error the caller then acts on (portd refusing to start); fatal and

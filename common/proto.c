@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "proto.h"
+#include "strvis.h"
 
 void
 proto_time_text(int64_t ms, char *buf, size_t len)
@@ -59,11 +60,56 @@ proto_time_parse(const char *s)
 	return (int64_t)t * 1000 + ms;
 }
 
+/*
+ * Every string on the wire is valid UTF-8, whatever bytes a process put
+ * in its name or its path: a byte that does not belong to a well-formed
+ * sequence becomes U+FFFD, as Go's encoding/json does (JSON has no way
+ * to carry raw bytes; control characters are escaped by the encoders,
+ * exactly). Returns s itself when it is valid, the common case, else a
+ * copy in *tofree (NULL if out of memory; the caller frees *tofree).
+ */
+static const char *
+wire_utf8(const char *s, char **tofree)
+{
+	size_t n = strlen(s), i, k, o;
+	char *t;
+
+	*tofree = NULL;
+	if (strvis_utf8_valid(s, n))
+		return s;
+	if ((t = malloc(n * 3 + 1)) == NULL)
+		return NULL;
+	for (i = o = 0; i < n; i += k) {
+		if ((k = strvis_utf8_seq(s + i, n - i)) == 0) {
+			memcpy(t + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			k = 1;
+			continue;
+		}
+		memcpy(t + o, s + i, k);
+		o += k;
+	}
+	t[o] = '\0';
+	*tofree = t;
+	return t;
+}
+
+/* cJSON_AddStringToObject, the string made valid UTF-8 first. */
+static void
+add_str(cJSON *o, const char *key, const char *v)
+{
+	char *tofree;
+
+	if ((v = wire_utf8(v, &tofree)) != NULL)
+		cJSON_AddStringToObject(o, key, v);
+	free(tofree);
+}
+
 static void
 add_str_or_null(cJSON *o, const char *key, const char *v)
 {
 	if (v != NULL && *v != '\0')
-		cJSON_AddStringToObject(o, key, v);
+		add_str(o, key, v);
 	else
 		cJSON_AddNullToObject(o, key);
 }
@@ -90,6 +136,8 @@ row_json(const struct sock_info *si, const struct proc_info *p, int reason)
 	if (p == NULL || p->pid == 0) {
 		cJSON_AddNullToObject(o, "pid");
 		cJSON_AddStringToObject(o, "reason", pd_reason_text(reason));
+		cJSON_AddStringToObject(o, "reason_code",
+		    pd_reason_code(reason));
 		if (si->uid != PD_UID_UNKNOWN)
 			cJSON_AddNumberToObject(o, "uid", si->uid);
 		else
@@ -188,11 +236,15 @@ static int
 buf_str(char **buf, size_t *len, size_t *cap, const char *s)
 {
 	const unsigned char *p;
-	char *o;
+	char *o, *tofree;
 
-	/* At most 6 bytes per input byte, plus the quotes. */
-	if (buf_reserve(buf, len, cap, strlen(s) * 6 + 2) == -1)
+	/* Valid UTF-8 as add_str makes it; then at most 6 bytes per input
+	 * byte, plus the quotes. */
+	if ((s = wire_utf8(s, &tofree)) == NULL ||
+	    buf_reserve(buf, len, cap, strlen(s) * 6 + 2) == -1) {
+		free(tofree);
 		return -1;
+	}
 	o = *buf + *len;
 	*o++ = '"';
 	for (p = (const unsigned char *)s; *p != '\0'; p++) {
@@ -217,6 +269,7 @@ buf_str(char **buf, size_t *len, size_t *cap, const char *s)
 	*o++ = '"';
 	*o = '\0';
 	*len = (size_t)(o - *buf);
+	free(tofree);
 	return 0;
 }
 
@@ -296,6 +349,8 @@ proto_row_append(const struct snapshot *s, const struct listener *l,
 		r |= BUF_LIT(buf, len, cap, ",\"pid\":null");
 		r |= buf_str_or_null(buf, len, cap, "reason",
 		    pd_reason_text(l->reason));
+		r |= buf_key(buf, len, cap, "reason_code");
+		r |= buf_str(buf, len, cap, pd_reason_code(l->reason));
 		r |= buf_key(buf, len, cap, "uid");
 		r |= si->uid != PD_UID_UNKNOWN ? buf_num(buf, len, cap,
 		    si->uid) : BUF_LIT(buf, len, cap, "null");
@@ -351,29 +406,51 @@ get_str(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/*
+ * A whole number in [lo, hi] (hi <= 2^53) under key: 0 with *out set; 1
+ * if the key is absent or null; -1 with err set for anything else. A
+ * reply's numbers become pids that portctl prints and uids it names: a
+ * negative, fractional, huge or non-numeric one is a protocol error, not
+ * a value cast into range (casting an out-of-range double is undefined).
+ */
 static int
-get_num(const cJSON *o, const char *key, double *out)
+get_whole(const cJSON *o, const char *key, double lo, double hi,
+    double *out, char *err, size_t errlen)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	if (!cJSON_IsNumber(v))
-		return -1;
-	*out = v->valuedouble;
-	return 0;
-}
-
-/* A whole number in [lo, hi] under key; -1 if absent or out of range. */
-static int
-get_range(const cJSON *o, const char *key, double lo, double hi, double *out)
-{
 	double d;
 
-	if (get_num(o, key, &d) == -1 || !(d >= lo && d <= hi) ||
-	    d != (double)(int64_t)d)
+	if (v == NULL || cJSON_IsNull(v))
+		return 1;
+	if (!cJSON_IsNumber(v)) {
+		pd_seterr(err, errlen, "%s: not a number", key);
 		return -1;
+	}
+	d = v->valuedouble;
+	if (!(d >= lo && d <= hi) || d != (double)(int64_t)d) {
+		pd_seterr(err, errlen, "%s: %.15g is not a whole number in "
+		    "%.0f-%.0f", key, d, lo, hi);
+		return -1;
+	}
 	*out = d;
 	return 0;
 }
+
+/* The same, the key required. */
+static int
+need_whole(const cJSON *o, const char *key, double lo, double hi,
+    double *out, char *err, size_t errlen)
+{
+	int r = get_whole(o, key, lo, hi, out, err, errlen);
+
+	if (r == 1)
+		pd_seterr(err, errlen, "%s: missing", key);
+	return r == 0 ? 0 : -1;
+}
+
+#define PID_MAX_WIRE	2147483647.0	/* INT32_MAX */
+#define UID_MAX_WIRE	4294967294.0	/* PD_UID_UNKNOWN - 1 */
+#define SEQ_MAX_WIRE	9007199254740992.0	/* 2^53 */
 
 static int
 parse_addr(const char *text, int family, struct sock_info *si)
@@ -389,17 +466,23 @@ parse_addr(const char *text, int family, struct sock_info *si)
 	    si->addr) == 1 ? 0 : -1;
 }
 
-/* Parses a row object; p->pid stays 0 when the row has no owner. */
+/* Parses a row object; p->pid stays 0 when the row has no owner. 0, or
+ * -1 with err set. */
 static int
 parse_row(const cJSON *r, struct sock_info *si, struct proc_info *p,
-    int *reason)
+    int *reason, char *err, size_t errlen)
 {
 	const cJSON *v;
 	const char *s;
 	double d;
+	int k;
 
 	memset(si, 0, sizeof(*si));
 	memset(p, 0, sizeof(*p));
+	if (!cJSON_IsObject(r)) {
+		pd_seterr(err, errlen, "not an object");
+		return -1;
+	}
 	s = get_str(r, "proto");
 	si->proto = s != NULL && strcmp(s, "udp") == 0 ? PD_UDP : PD_TCP;
 	s = get_str(r, "family");
@@ -408,39 +491,49 @@ parse_row(const cJSON *r, struct sock_info *si, struct proc_info *p,
 	si->state = s != NULL && strcmp(s, "BOUND") == 0 ? PD_BOUND :
 	    PD_LISTEN;
 	if ((s = get_str(r, "address")) == NULL ||
-	    parse_addr(s, si->family, si) == -1 ||
-	    get_range(r, "port", 0, 65535, &d) == -1)
+	    parse_addr(s, si->family, si) == -1) {
+		pd_seterr(err, errlen, "address: missing or not an address");
+		return -1;
+	}
+	if (need_whole(r, "port", 0, 65535, &d, err, errlen) == -1)
 		return -1;
 	si->port = (uint16_t)d;
 	v = cJSON_GetObjectItemCaseSensitive(r, "v6only");
 	si->v6only = cJSON_IsBool(v) ? (int8_t)cJSON_IsTrue(v) : -1;
-	si->inode = get_range(r, "inode", 0, 9007199254740992.0, &d) == 0 ?
-	    (uint64_t)d : 0;
-	si->uid = get_range(r, "uid", 0, 4294967294.0, &d) == 0 ?
-	    (uint32_t)d : PD_UID_UNKNOWN;
+	if ((k = get_whole(r, "inode", 0, SEQ_MAX_WIRE, &d, err, errlen)) ==
+	    -1)
+		return -1;
+	si->inode = k == 0 ? (uint64_t)d : 0;
+	if ((k = get_whole(r, "uid", 0, UID_MAX_WIRE, &d, err, errlen)) == -1)
+		return -1;
+	si->uid = k == 0 ? (uint32_t)d : PD_UID_UNKNOWN;
 	*reason = PD_OWNER_OK;
-	if (get_range(r, "pid", 1, 2147483647.0, &d) == -1) {
-		s = get_str(r, "reason");
-		*reason = PD_OWNER_NONE;
-		if (s != NULL && strcmp(s, pd_reason_text(PD_OWNER_DENIED)) == 0)
-			*reason = PD_OWNER_DENIED;
-		else if (s != NULL &&
-		    strcmp(s, pd_reason_text(PD_OWNER_UNSUPPORTED)) == 0)
-			*reason = PD_OWNER_UNSUPPORTED;
+	if ((k = get_whole(r, "pid", 1, PID_MAX_WIRE, &d, err, errlen)) == -1)
+		return -1;
+	if (k == 1) {
+		/* The code decides; the sentence is for people. No code (a
+		 * portd from before codes) or "ok" without an owner: unknown. */
+		*reason = pd_reason_parse(get_str(r, "reason_code"));
+		if (*reason == PD_OWNER_OK)
+			*reason = PD_OWNER_UNKNOWN;
 		return 0;
 	}
 	p->pid = (int32_t)d;
-	p->ppid = get_range(r, "ppid", 0, 2147483647.0, &d) == 0 ?
-	    (int32_t)d : 0;
+	if ((k = get_whole(r, "ppid", 0, PID_MAX_WIRE, &d, err, errlen)) == -1)
+		return -1;
+	p->ppid = k == 0 ? (int32_t)d : 0;
 	p->uid = p->suid = si->uid;
 	if ((s = get_str(r, "command")) != NULL)
 		snprintf(p->comm, sizeof(p->comm), "%s", s);
 	if ((s = get_str(r, "user")) != NULL)
 		snprintf(p->user, sizeof(p->user), "%s", s);
-	if ((s = get_str(r, "exe")) != NULL && (p->exe = strdup(s)) == NULL)
+	if ((s = get_str(r, "exe")) != NULL && (p->exe = strdup(s)) == NULL) {
+		pd_seterr(err, errlen, "out of memory");
 		return -1;
-	if ((s = get_str(r, "started")) != NULL)
-		p->started_ms = proto_time_parse(s);
+	}
+	if ((s = get_str(r, "started")) != NULL &&
+	    (p->started_ms = proto_time_parse(s)) < 0)
+		p->started_ms = 0;
 	p->start_time = (uint64_t)p->started_ms;
 	return 0;
 }
@@ -450,10 +543,11 @@ json_row(const cJSON *r, struct snapshot *out, char *err, size_t errlen)
 {
 	struct sock_info si;
 	struct proc_info p;
+	char why[160];
 	int idx, reason, rc = -1;
 
-	if (parse_row(r, &si, &p, &reason) == -1) {
-		snprintf(err, errlen, "malformed listener row");
+	if (parse_row(r, &si, &p, &reason, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "malformed listener row: %s", why);
 		goto out;
 	}
 	idx = -1;
@@ -531,26 +625,40 @@ proto_kill_json(const struct kill_plan *kp)
 }
 
 int
-proto_json_kill(const cJSON *results, struct kill_plan *kp)
+proto_json_kill(const cJSON *results, struct kill_plan *kp, char *err,
+    size_t errlen)
 {
 	const cJSON *r;
 	struct kill_target *t;
 	const char *s;
+	char why[160];
 	double d;
-	int n, i;
+	int n, i, k;
 
 	memset(kp, 0, sizeof(*kp));
-	if (!cJSON_IsArray(results))
+	pd_seterr(err, errlen, "%s", "");
+	if (!cJSON_IsArray(results)) {
+		pd_seterr(err, errlen, "kill results: not an array");
 		return -1;
+	}
 	if ((n = cJSON_GetArraySize(results)) == 0)
 		return 0;
-	if ((kp->targets = calloc((size_t)n, sizeof(*kp->targets))) == NULL)
+	if ((kp->targets = calloc((size_t)n, sizeof(*kp->targets))) == NULL) {
+		pd_seterr(err, errlen, "out of memory");
 		return -1;
+	}
 	cJSON_ArrayForEach(r, results) {
 		t = &kp->targets[kp->ntargets++];
-		t->proc.pid = get_num(r, "pid", &d) == 0 ? (int32_t)d : 0;
-		t->proc.uid = get_num(r, "uid", &d) == 0 ? (uint32_t)d :
-		    PD_UID_UNKNOWN;
+		snprintf(why, sizeof(why), "not an object");
+		if (!cJSON_IsObject(r) ||
+		    need_whole(r, "pid", 0, PID_MAX_WIRE, &d, why,
+		    sizeof(why)) == -1)
+			goto bad;
+		t->proc.pid = (int32_t)d;
+		if ((k = get_whole(r, "uid", 0, UID_MAX_WIRE, &d, why,
+		    sizeof(why))) == -1)
+			goto bad;
+		t->proc.uid = k == 0 ? (uint32_t)d : PD_UID_UNKNOWN;
 		if ((s = get_str(r, "command")) != NULL)
 			snprintf(t->proc.comm, sizeof(t->proc.comm), "%s", s);
 		if ((s = get_str(r, "user")) != NULL)
@@ -572,6 +680,10 @@ proto_json_kill(const cJSON *results, struct kill_plan *kp)
 					t->outcome = i;
 	}
 	return 0;
+bad:
+	pd_seterr(err, errlen, "malformed kill result: %s", why);
+	kill_plan_free(kp);
+	return -1;
 }
 
 /* ---- errors ---------------------------------------------------------- */
@@ -771,6 +883,12 @@ proto_parse_request(const char *line, size_t len, struct request *req,
 
 	proto_request_init(req);
 	*err = '\0';
+	/* JSON text is UTF-8 (RFC 8259); a request that is not could only be
+	 * echoed (id, cmd in a message) as something else. */
+	if (!strvis_utf8_valid(line, len)) {
+		snprintf(err, errlen, "request is not valid UTF-8");
+		return PE_BAD_JSON;
+	}
 	/* One value and nothing after it: "{...} junk" or two objects on
 	 * one line are not a request. */
 	if ((root = cJSON_ParseWithLengthOpts(line, len, &end, 0)) == NULL) {
@@ -795,10 +913,22 @@ proto_parse_request(const char *line, size_t len, struct request *req,
 			    "short string");
 			goto out;
 		}
-		if ((idtext = cJSON_PrintUnformatted(item)) != NULL) {
-			snprintf(req->id, sizeof(req->id), "%s", idtext);
-			cJSON_free(idtext);
+		/* Echoed as cJSON prints it, whole or not at all: a string
+		 * of control characters grows six times when escaped, and a
+		 * cut would end the reply inside an escape. */
+		if ((idtext = cJSON_PrintUnformatted(item)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			rc = PE_INTERNAL;
+			goto out;
 		}
+		if (strlen(idtext) >= sizeof(req->id)) {
+			cJSON_free(idtext);
+			snprintf(err, errlen, "id: longer than %zu bytes once "
+			    "escaped", sizeof(req->id) - 1);
+			goto out;
+		}
+		snprintf(req->id, sizeof(req->id), "%s", idtext);
+		cJSON_free(idtext);
 	}
 	cJSON_ArrayForEach(item, root) {
 		const char *k = item->string;
@@ -941,20 +1071,32 @@ proto_request_text(const struct request *req)
 }
 
 /* Joins the head text, the result and a closing brace plus newline. */
+/*
+ * Joins the head text, the result and a closing brace plus newline. The
+ * payload may hold strings from outside proto.c (status, rules): the
+ * printed text is made valid UTF-8 as a whole, which is safe because a
+ * byte above 0x7f can only be inside one of its strings.
+ */
 static char *
 reply_line(const char *id, int ok, cJSON *payload, const char *key)
 {
-	char *body, *line;
+	char *body, *line, *tofree;
+	const char *text;
 	size_t n;
 
 	body = payload != NULL ? cJSON_PrintUnformatted(payload) : NULL;
 	cJSON_Delete(payload);
 	if (body == NULL)
 		return NULL;
-	n = strlen(id) + strlen(body) + 64;
+	if ((text = wire_utf8(body, &tofree)) == NULL) {
+		cJSON_free(body);
+		return NULL;
+	}
+	n = strlen(id) + strlen(text) + 64;
 	if ((line = malloc(n)) != NULL)
 		snprintf(line, n, "{\"id\":%s,\"ok\":%s,\"%s\":%s}\n", id,
-		    ok ? "true" : "false", key, body);
+		    ok ? "true" : "false", key, text);
+	free(tofree);
 	cJSON_free(body);
 	return line;
 }
@@ -991,7 +1133,9 @@ proto_reply_error(const char *id, int err, const char *message)
 	if ((e = cJSON_CreateObject()) == NULL)
 		return NULL;
 	cJSON_AddStringToObject(e, "code", proto_error_code(err));
-	cJSON_AddStringToObject(e, "message", message != NULL && *message ?
+	/* A message may quote the request ("unknown key '%.40s'"), cut
+	 * inside a character: add_str mends it. */
+	add_str(e, "message", message != NULL && *message ?
 	    message : proto_error_message(err));
 	return reply_line(id, 0, e, "error");
 }
@@ -1016,13 +1160,13 @@ proto_event_json(const struct event *ev)
 	}
 	cJSON_AddItemToObject(o, "listener", row);
 	if (ev->rule[0] != '\0')
-		cJSON_AddStringToObject(o, "rule", ev->rule);
+		add_str(o, "rule", ev->rule);
 	if (ev->action[0] != '\0') {
-		cJSON_AddStringToObject(o, "action", ev->action);
+		add_str(o, "action", ev->action);
 		cJSON_AddBoolToObject(o, "dry_run", ev->dry_run);
 	}
 	if (ev->outcome[0] != '\0')
-		cJSON_AddStringToObject(o, "outcome", ev->outcome);
+		add_str(o, "outcome", ev->outcome);
 	if (ev->type == EV_RESPAWN) {
 		cJSON_AddNumberToObject(o, "parent_pid", ev->parent_pid);
 		add_str_or_null(o, "parent_command", ev->parent_comm);
@@ -1032,21 +1176,35 @@ proto_event_json(const struct event *ev)
 }
 
 int
-proto_json_event(const cJSON *o, struct event *ev)
+proto_json_event(const cJSON *o, struct event *ev, char *err, size_t errlen)
 {
 	const char *s;
+	char why[160];
 	double d;
 	int reason;
 
 	memset(ev, 0, sizeof(*ev));
-	if (get_num(o, "seq", &d) == -1 || (s = get_str(o, "event")) == NULL)
+	if (!cJSON_IsObject(o)) {
+		pd_seterr(err, errlen, "malformed event: not an object");
 		return -1;
+	}
+	if (need_whole(o, "seq", 0, SEQ_MAX_WIRE, &d, why, sizeof(why)) == -1) {
+		pd_seterr(err, errlen, "malformed event: %s", why);
+		return -1;
+	}
 	ev->seq = (uint64_t)d;
+	if ((s = get_str(o, "event")) == NULL) {
+		pd_seterr(err, errlen, "malformed event: no event type");
+		return -1;
+	}
 	for (ev->type = EV_BIND; ev->type <= EV_RESPAWN; ev->type++)
 		if (strcmp(s, event_type_name(ev->type)) == 0)
 			break;
-	if (ev->type > EV_RESPAWN)
+	if (ev->type > EV_RESPAWN) {
+		pd_seterr(err, errlen, "malformed event: unknown type '%.40s'",
+		    s);
 		return -1;
+	}
 	if ((s = get_str(o, "rule")) != NULL)
 		snprintf(ev->rule, sizeof(ev->rule), "%s", s);
 	if ((s = get_str(o, "action")) != NULL)
@@ -1055,16 +1213,25 @@ proto_json_event(const cJSON *o, struct event *ev)
 		snprintf(ev->outcome, sizeof(ev->outcome), "%s", s);
 	ev->dry_run = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o,
 	    "dry_run"));
-	if (get_num(o, "parent_pid", &d) == 0)
+	switch (get_whole(o, "parent_pid", 0, PID_MAX_WIRE, &d, why,
+	    sizeof(why))) {
+	case -1:
+		pd_seterr(err, errlen, "malformed event: %s", why);
+		return -1;
+	case 0:
 		ev->parent_pid = (int32_t)d;
+		break;
+	}
 	if ((s = get_str(o, "parent_command")) != NULL)
 		snprintf(ev->parent_comm, sizeof(ev->parent_comm), "%s", s);
 	if ((s = get_str(o, "unit")) != NULL)
 		snprintf(ev->unit, sizeof(ev->unit), "%s", s);
-	if ((s = get_str(o, "time")) != NULL)
-		ev->time_ms = proto_time_parse(s);
+	if ((s = get_str(o, "time")) != NULL &&
+	    (ev->time_ms = proto_time_parse(s)) < 0)
+		ev->time_ms = 0;
 	if (parse_row(cJSON_GetObjectItemCaseSensitive(o, "listener"),
-	    &ev->sock, &ev->proc, &reason) == -1) {
+	    &ev->sock, &ev->proc, &reason, why, sizeof(why)) == -1) {
+		pd_seterr(err, errlen, "malformed event: listener: %s", why);
 		proc_info_clear(&ev->proc);
 		return -1;
 	}

@@ -102,8 +102,12 @@ char	*proto_reply_error(const char *id, int err, const char *message);
 
 /* {"seq","time","event","listener":{row}} */
 cJSON	*proto_event_json(const struct event *);
-/* Parses an event object back. 0 or -1. */
-int	 proto_json_event(const cJSON *, struct event *);
+/*
+ * Parses an event object back: 0, or -1 with err set (a number out of
+ * its range, such as a negative or fractional seq or pid, is an error).
+ */
+int	 proto_json_event(const cJSON *, struct event *, char *err,
+	    size_t errlen);
 
 /*
  * One row as an object: proto, family, address, port, state, v6only,
@@ -126,15 +130,20 @@ char	*proto_rows_text(const struct snapshot *, const size_t *idx,
 	    size_t n);
 /*
  * Parses an array of row objects (as proto_row_json makes them) back
- * into out (appended). Returns 0 or -1 with err set.
+ * into out (appended). Returns 0 or -1 with err set: a number out of its
+ * range (pid, ppid, uid, port, inode: negative, fractional, too large)
+ * is an error, never cast. An unowned row's reason is read from its
+ * "reason_code".
  */
 int	 proto_json_rows(const cJSON *rows, struct snapshot *out, char *err,
 	    size_t errlen);
 
 /* Kill results: [{"pid","command","user","uid","outcome","signal","error"}] */
 cJSON	*proto_kill_json(const struct kill_plan *);
-/* Parses kill results back into a plan's targets. 0 or -1. */
-int	 proto_json_kill(const cJSON *results, struct kill_plan *out);
+/* Parses kill results back into a plan's targets: 0, or -1 with err set
+ * and nothing left to free. */
+int	 proto_json_kill(const cJSON *results, struct kill_plan *out,
+	    char *err, size_t errlen);
 
 /* RFC 3339 UTC with milliseconds: 2026-11-23T16:04:05.123Z (len >= 32). */
 void	 proto_time_text(int64_t ms, char *buf, size_t len);

@@ -223,20 +223,38 @@ pd_state_name(int state)
 	return state == PD_BOUND ? "BOUND" : "LISTEN";
 }
 
+#define PD_REASON_CODE(e, code, text) [e] = code,
+#define PD_REASON_TEXT(e, code, text) [e] = text,
+static const char *const reason_codes[PD_REASON_MAX] = {
+	PD_REASONS(PD_REASON_CODE)
+};
+static const char *const reason_texts[PD_REASON_MAX] = {
+	PD_REASONS(PD_REASON_TEXT)
+};
+
 const char *
 pd_reason_text(int reason)
 {
-	switch (reason) {
-	case PD_OWNER_OK:
-		return "";
-	case PD_OWNER_DENIED:
-		return "owner not visible: permission denied";
-	case PD_OWNER_NONE:
-		return "no process holds it";
-	case PD_OWNER_UNSUPPORTED:
-		return "owner not reported by this system";
-	}
-	return "unknown";
+	return reason >= 0 && reason < PD_REASON_MAX ? reason_texts[reason] :
+	    "unknown";
+}
+
+const char *
+pd_reason_code(int reason)
+{
+	return reason >= 0 && reason < PD_REASON_MAX ? reason_codes[reason] :
+	    "unknown";
+}
+
+int
+pd_reason_parse(const char *code)
+{
+	int r;
+
+	for (r = 0; code != NULL && r < PD_REASON_MAX; r++)
+		if (strcmp(code, reason_codes[r]) == 0)
+			return r;
+	return PD_OWNER_UNKNOWN;
 }
 
 void

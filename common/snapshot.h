@@ -18,13 +18,26 @@ enum pd_family { PD_INET = 1, PD_INET6 = 2 };
 /* Portable socket state: only listeners are modelled. */
 enum pd_state { PD_LISTEN = 1, PD_BOUND = 2 };
 
-/* Why a row has no owning process. */
-enum pd_reason {
-	PD_OWNER_OK = 0,	/* owner known */
-	PD_OWNER_DENIED,	/* some process's fds could not be read */
-	PD_OWNER_NONE,		/* every process was read; none holds it */
-	PD_OWNER_UNSUPPORTED,	/* the backend cannot name owners */
-};
+/*
+ * Why a row has no owning process: the code travels on the wire
+ * ("reason_code"), the text is for people and may be reworded.
+ *   DENIED       some process's fds could not be read
+ *   NONE         every process was read; none holds it
+ *   UNSUPPORTED  the backend cannot name owners
+ *   UNKNOWN      a code this build does not know (from a newer portd)
+ */
+#define PD_REASONS(X)							\
+	X(PD_OWNER_OK, "ok", "")					\
+	X(PD_OWNER_DENIED, "permission_denied",				\
+	    "owner not visible: permission denied")			\
+	X(PD_OWNER_NONE, "no_process", "no process holds it")		\
+	X(PD_OWNER_UNSUPPORTED, "unsupported",				\
+	    "owner not reported by this system")			\
+	X(PD_OWNER_UNKNOWN, "unknown", "owner not visible")
+
+#define PD_REASON_ENUM(e, code, text) e,
+enum pd_reason { PD_REASONS(PD_REASON_ENUM) PD_REASON_MAX };
+#undef PD_REASON_ENUM
 
 #define PD_UID_UNKNOWN ((uint32_t)-1)
 #define PD_NAME_MAX 64
@@ -121,7 +134,10 @@ void	 pd_seterr(char *err, size_t errlen, const char *fmt, ...)
 const char *pd_proto_name(int proto);		/* "tcp" / "udp" */
 const char *pd_family_name(int family);		/* "ipv4" / "ipv6" */
 const char *pd_state_name(int state);		/* "LISTEN" / "BOUND" */
-const char *pd_reason_text(int reason);
+const char *pd_reason_text(int reason);		/* "no process holds it" */
+const char *pd_reason_code(int reason);		/* "no_process" */
+/* PD_OWNER_* of a code; PD_OWNER_UNKNOWN if unknown or NULL. */
+int	 pd_reason_parse(const char *code);
 /* Address as text (no brackets, "%scope" appended); buf >= 64 bytes. */
 void	 sock_addr_text(const struct sock_info *, char *buf, size_t len);
 /* True if the socket also holds the IPv4 port (dual-stack [::]). */

@@ -31,6 +31,9 @@ with a new port, a few times).
                    both processes hold every socket
   --ignore-term    ignore SIGTERM (parent and child)
   --close-on-term  on SIGTERM close every socket but keep running
+  --name NAME      before making any socket, rename the process (its
+                   comm, prctl PR_SET_NAME; at most 15 bytes, any bytes:
+                   invalid UTF-8 passes through as surrogate escapes)
 By default SIGTERM ends the process.
 
 When every socket is ready it prints ONE JSON line to stdout and flushes:
@@ -43,6 +46,7 @@ Only loopback or wildcard addresses are meant to be used: the tests never
 send traffic anywhere else.
 """
 import argparse
+import ctypes
 import errno
 import json
 import os
@@ -170,8 +174,19 @@ def main():
     p.add_argument("--fork", action="store_true")
     p.add_argument("--ignore-term", action="store_true")
     p.add_argument("--close-on-term", action="store_true")
+    p.add_argument("--name")
     args = p.parse_args()
     specs = getattr(args, "specs", None) or []
+
+    if args.name is not None:
+        # PR_SET_NAME (15): what /proc/PID/comm and stat show, as any
+        # process may set it for itself.
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(15, ctypes.c_char_p(os.fsencode(args.name)), 0, 0,
+                      0) != 0:
+            print("holder: prctl: %s" % os.strerror(ctypes.get_errno()),
+                  file=sys.stderr)
+            return 2
 
     # A portd under test may reap this holder as soon as a socket is a
     # listener, and the test must still learn its pid first: a SIGTERM

@@ -89,7 +89,8 @@ _become_subreaper()
 def proc_stat(pid):
     """(state letter, ppid, start time in clock ticks), or None if gone."""
     try:
-        with open("/proc/%d/stat" % pid) as f:
+        # A test may name a process with bytes that are not UTF-8.
+        with open("/proc/%d/stat" % pid, errors="surrogateescape") as f:
             text = f.read()
     except (FileNotFoundError, ProcessLookupError):
         return None
