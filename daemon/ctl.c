@@ -102,6 +102,7 @@ struct ctl {
 	size_t nclients;
 	size_t nwatchers;
 	uv_idle_t turns;		/* gives waiting clients a turn */
+	int skip_round;			/* the last round was long */
 	uv_timer_t idle_sweep;		/* closes idle clients */
 	int handles;			/* open handles: freed at 0 */
 	uint64_t refusal_logged;	/* loop ms of the last refusal line */
@@ -512,8 +513,18 @@ on_turns(uv_idle_t *h)
 	struct portd *pd = h->data;
 	struct ctl *ctl = pd->ctl;
 	struct ctl_client *c, *next;
+	uint64_t start;
 	int more = 0;
 
+	/* After a long round (one request can take longer than a turn's
+	 * budget: an events reply of the whole history), let the loop poll
+	 * twice before the next, so a new client is accepted and its
+	 * request read and answered within one round, not two. */
+	if (ctl->skip_round) {
+		ctl->skip_round = 0;
+		return;
+	}
+	start = uv_hrtime();
 	/* Clients closed meanwhile are out of the list but not yet freed
 	 * (that happens in the close phase, after this one). */
 	for (c = ctl->clients; c != NULL; c = next) {
@@ -525,6 +536,8 @@ on_turns(uv_idle_t *h)
 	}
 	if (!more)
 		uv_idle_stop(&ctl->turns);
+	else if (uv_hrtime() - start >= CTL_TURN_NS)
+		ctl->skip_round = 1;
 }
 
 static void
