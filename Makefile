@@ -7,7 +7,9 @@
 #   make windows    portd.exe and portctl.exe, cross-built with mingw-w64
 #   make test-windows  the Windows tests under Wine (make test runs them too)
 #   make bench      benchmark against ss, lsof and fuser (SCENARIO=small|
-#                   medium|large; default all) -> bench/RESULTS.md
+#                   medium|large; default all), then bench/stress.py ->
+#                   bench/RESULTS.md
+#   make stress     only the control-socket attacks (bench/stress.py)
 #   make deps       install missing packages (apt-get when root)
 #   make install    PREFIX=/usr/local DESTDIR= honoured
 
@@ -68,7 +70,7 @@ PORTD       := $(BUILD)/portd
 PORTCTL     := $(BUILD)/portctl
 
 .PHONY: all deps run test check asan install uninstall clean tests-build lint \
-	bench
+	bench stress
 
 all: $(PORTD) $(PORTCTL)
 
@@ -136,6 +138,13 @@ $(BUILD)/bench/%: bench/%.c
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@python3 bench/run.py --build $(BUILD) --scenario $(SCENARIO)
+	@python3 bench/stress.py --build $(BUILD)
+
+# The attacks any local user can make on the control socket, each for
+# STRESS_SECONDS (5): portd's RSS, another client's status latency, and
+# SIGTERM afterwards (bench/stress.py; also the end of make bench).
+stress: all
+	@python3 bench/stress.py --build $(BUILD)
 
 RUN_DIR := $(CURDIR)/run
 run: deps

@@ -179,22 +179,47 @@ request_for(struct request *req, const char *cmd, const struct filter *f)
 		req->keys |= PK_FAMILIES;
 }
 
-/* Calls portd; prints the error and returns NULL on failure. */
+/*
+ * Calls portd; prints the error and returns NULL on failure. With
+ * refused non-NULL, a refusal (too many clients) is not printed but said
+ * in *refused, for a caller that answers directly instead.
+ */
 static cJSON *
-call(int fd, const struct request *req)
+call(int fd, const struct request *req, int *refused)
 {
 	char err[2048];
 	cJSON *result;
 	int code;
 
-	if ((result = remote_call(fd, req, err, sizeof(err), &code)) == NULL)
+	if (refused != NULL)
+		*refused = 0;
+	if ((result = remote_call(fd, req, err, sizeof(err), &code)) != NULL)
+		return result;
+	if (refused != NULL && code == PE_TOO_MANY_CLIENTS)
+		*refused = 1;
+	else
 		fprintf(stderr, "portctl: %s\n", err);
-	return result;
+	return NULL;
+}
+
+/*
+ * portd refused the connection: whether to answer directly (said on
+ * stderr), or fail (said too) under --daemon.
+ */
+static int
+fall_back(const struct opts *o)
+{
+	if (o->daemon) {
+		fprintf(stderr, "portctl: %s\n", REMOTE_REFUSED);
+		return 0;
+	}
+	fprintf(stderr, "portctl: %s: answering directly\n", REMOTE_REFUSED);
+	return 1;
 }
 
 static int
 remote_rows(int fd, const char *cmd, const struct filter *f,
-    struct snapshot *out)
+    struct snapshot *out, int *refused)
 {
 	struct request req;
 	cJSON *result;
@@ -202,7 +227,7 @@ remote_rows(int fd, const char *cmd, const struct filter *f,
 	int r;
 
 	request_for(&req, cmd, f);
-	if ((result = call(fd, &req)) == NULL)
+	if ((result = call(fd, &req, refused)) == NULL)
 		return -1;
 	r = proto_json_rows(cJSON_GetObjectItemCaseSensitive(result,
 	    "listeners"), out, err, sizeof(err));
@@ -219,15 +244,17 @@ show_rows(struct opts *o, const char *cmd, const struct filter *f,
 {
 	struct snapshot s;
 	char err[256];
-	int rc, fd, r;
+	int rc, fd, r = -1, refused = 0;
 
 	if ((fd = daemon_fd(o, cmd, 0)) == -2)
 		return EXIT_ERROR;
 	snapshot_init(&s);
 	if (fd >= 0) {
-		r = remote_rows(fd, cmd, f, &s);
+		r = remote_rows(fd, cmd, f, &s, &refused);
 		remote_close(fd);
-	} else if ((r = direct_rows(o, f, &s, err, sizeof(err))) == -1)
+	}
+	if ((fd < 0 || (refused && fall_back(o))) &&
+	    (r = direct_rows(o, f, &s, err, sizeof(err))) == -1)
 		fprintf(stderr, "portctl: %s\n", err);
 	if (r == -1) {
 		snapshot_clear(&s);
@@ -268,6 +295,7 @@ cmd_list(struct opts *o, int argc, char **argv)
 	return show_rows(o, "list", &f, EXIT_MATCH);
 }
 
+/* -3: portd refused the connection (nothing was done). */
 static int
 remote_kill(struct opts *o, int fd, const struct filter *f)
 {
@@ -277,7 +305,7 @@ remote_kill(struct opts *o, int fd, const struct filter *f)
 	cJSON *result;
 	char err[256] = "";
 	size_t i;
-	int rc = EXIT_MATCH;
+	int rc = EXIT_MATCH, refused;
 
 	request_for(&req, "kill", f);
 	req.keys |= PK_TIMEOUT | PK_DRY_RUN;
@@ -291,8 +319,8 @@ remote_kill(struct opts *o, int fd, const struct filter *f)
 		req.keys |= PK_ESCALATE;
 		req.escalate = 0;
 	}
-	if ((result = call(fd, &req)) == NULL)
-		return EXIT_ERROR;
+	if ((result = call(fd, &req, &refused)) == NULL)
+		return refused ? -3 : EXIT_ERROR;
 	snapshot_init(&s);
 	if (proto_json_rows(cJSON_GetObjectItemCaseSensitive(result,
 	    "listeners"), &s, err, sizeof(err)) == -1 ||
@@ -344,6 +372,8 @@ cmd_kill(struct opts *o, int argc, char **argv)
 		return direct_kill(o, &f);
 	rc = remote_kill(o, fd, &f);
 	remote_close(fd);
+	if (rc == -3)
+		return fall_back(o) ? direct_kill(o, &f) : EXIT_ERROR;
 	return rc;
 }
 
@@ -384,8 +414,8 @@ cmd_watch(struct opts *o, int argc, char **argv)
 	if ((fd = daemon_fd(o, "watch", 1)) < 0)
 		return EXIT_ERROR;
 	request_for(&req, "watch", &f);
-	if (remote_send(fd, &req, err, sizeof(err)) == -1 ||
-	    (line = remote_read_line(fd, &rb, err, sizeof(err))) == NULL) {
+	if ((line = remote_exchange(fd, &req, &rb, err, sizeof(err))) ==
+	    NULL) {
 		fprintf(stderr, "portctl: %s\n", err);
 		goto out;
 	}
@@ -448,7 +478,7 @@ cmd_events(struct opts *o, int argc, char **argv)
 		req.keys |= PK_SINCE;
 		req.since = o->since;
 	}
-	result = call(fd, &req);
+	result = call(fd, &req, NULL);
 	remote_close(fd);
 	if (result == NULL)
 		return EXIT_ERROR;

@@ -63,7 +63,13 @@ void	remote_buf_free(struct remote_buf *);
  * error code set. */
 cJSON	*remote_parse_reply(const char *line, char *err, size_t errlen,
 	    int *code);
-/* Sends req and reads its reply: remote_send + remote_parse_reply. */
+/* Sends req and reads the first line back (caller frees), or NULL with
+ * err set; a line that came although the send failed is returned. */
+char	*remote_exchange(int fd, const struct request *, struct remote_buf *,
+	    char *err, size_t errlen);
+/* What portctl says when portd refuses the connection (too_many_clients). */
+#define REMOTE_REFUSED	"portd refused the connection: too many clients"
+/* Sends req and reads its reply: remote_exchange + remote_parse_reply. */
 cJSON	*remote_call(int fd, const struct request *, char *err,
 	    size_t errlen, int *code);
 

@@ -89,6 +89,23 @@ remote_read_line(int fd, struct remote_buf *rb, char *err, size_t errlen)
 	}
 }
 
+char *
+remote_exchange(int fd, const struct request *req, struct remote_buf *rb,
+    char *err, size_t errlen)
+{
+	char serr[256];
+	char *line;
+	int sent;
+
+	/* A refused connection is closed at once, maybe before our request
+	 * is sent (EPIPE); the refusal is still there to read. */
+	sent = remote_send(fd, req, serr, sizeof(serr));
+	if ((line = remote_read_line(fd, rb, err, errlen)) == NULL &&
+	    sent == -1)
+		snprintf(err, errlen, "%s", serr);
+	return line;
+}
+
 void
 remote_buf_free(struct remote_buf *rb)
 {
@@ -146,6 +163,9 @@ remote_parse_reply(const char *line, char *err, size_t errlen, int *code)
 		v = cJSON_GetObjectItemCaseSensitive(e, "code");
 		*code = proto_error_parse(cJSON_IsString(v) ? v->valuestring :
 		    NULL);
+		/* Said the same way whatever portd's wording. */
+		if (*code == PE_TOO_MANY_CLIENTS)
+			snprintf(err, errlen, "%s", REMOTE_REFUSED);
 		cJSON_Delete(root);
 		return NULL;
 	}
@@ -167,9 +187,7 @@ remote_call(int fd, const struct request *req, char *err, size_t errlen,
 	char *line;
 
 	*code = PE_INTERNAL;
-	if (remote_send(fd, req, err, errlen) == -1)
-		return NULL;
-	if ((line = remote_read_line(fd, &rb, err, errlen)) == NULL) {
+	if ((line = remote_exchange(fd, req, &rb, err, errlen)) == NULL) {
 		remote_buf_free(&rb);
 		return NULL;
 	}

@@ -889,6 +889,59 @@ key_max_clients(struct cparse *cp, const cJSON *v, const char *path,
 	}
 }
 
+/* The limits on what one user may make portd hold or do. */
+static void
+key_max_clients_per_uid(struct cparse *cp, const cJSON *v, const char *path,
+    void *dst)
+{
+	struct config *c = dst;
+	long long n;
+
+	if (get_int(cp, v, path, 1, 1000000, &n) == 0) {
+		c->max_clients_per_uid = (size_t)n;
+		c->set |= CONFIG_SET_CLIENT_LIMITS;
+	}
+}
+
+static void
+key_idle_timeout(struct cparse *cp, const cJSON *v, const char *path,
+    void *dst)
+{
+	struct config *c = dst;
+	long long n;
+
+	if (get_int(cp, v, path, 0, 86400000, &n) == 0) {
+		c->idle_timeout_ms = (uint32_t)n;
+		c->set |= CONFIG_SET_IDLE_TIMEOUT;
+	}
+}
+
+static void
+key_max_kill_jobs(struct cparse *cp, const cJSON *v, const char *path,
+    void *dst)
+{
+	struct config *c = dst;
+	long long n;
+
+	if (get_int(cp, v, path, 1, 100000, &n) == 0) {
+		c->max_kill_jobs = (size_t)n;
+		c->set |= CONFIG_SET_KILL_JOBS;
+	}
+}
+
+static void
+key_max_kill_timeout(struct cparse *cp, const cJSON *v, const char *path,
+    void *dst)
+{
+	struct config *c = dst;
+	long long n;
+
+	if (get_int(cp, v, path, 0, 3600000, &n) == 0) {
+		c->max_kill_timeout_ms = (uint32_t)n;
+		c->set |= CONFIG_SET_KILL_TIMEOUT;
+	}
+}
+
 static void
 key_watch_buffer(struct cparse *cp, const cJSON *v, const char *path,
     void *dst)
@@ -1346,6 +1399,10 @@ static const struct key top_keys[] = {
 	{ "socket", key_socket },
 	{ "history", key_history },
 	{ "max_clients", key_max_clients },
+	{ "max_clients_per_uid", key_max_clients_per_uid },
+	{ "idle_timeout_ms", key_idle_timeout },
+	{ "max_kill_jobs", key_max_kill_jobs },
+	{ "max_kill_timeout_ms", key_max_kill_timeout },
 	{ "watch_buffer", key_watch_buffer },
 	{ "log_level", key_log_level },
 	{ "respawn_limit", key_respawn_limit },
@@ -1366,6 +1423,10 @@ config_init(struct config *c)
 	c->socket_mode = 0666;
 	c->history = 1024;
 	c->max_clients = 256;
+	c->max_clients_per_uid = 32;
+	c->idle_timeout_ms = 60000;
+	c->max_kill_jobs = 4;
+	c->max_kill_timeout_ms = 60000;
 	c->watch_buffer = 1024 * 1024;
 	c->log_level = LOG_LVL_INFO;
 	c->respawn_limit = 5;

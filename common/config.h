@@ -49,6 +49,10 @@ struct config {
 	char *socket_group;		/* NULL: root's group */
 	size_t history;
 	size_t max_clients;
+	size_t max_clients_per_uid;
+	uint32_t idle_timeout_ms;
+	size_t max_kill_jobs;
+	uint32_t max_kill_timeout_ms;
 	size_t watch_buffer;
 	int log_level;			/* enum log_level */
 	unsigned respawn_limit;
@@ -76,6 +80,10 @@ enum {
 	CONFIG_SET_MAX_CLIENTS = 0x010,
 	CONFIG_SET_WATCH_BUFFER = 0x020,
 	CONFIG_SET_LOG_LEVEL = 0x040,
+	CONFIG_SET_CLIENT_LIMITS = 0x080,	/* max_clients_per_uid */
+	CONFIG_SET_IDLE_TIMEOUT = 0x100,
+	CONFIG_SET_KILL_JOBS = 0x200,
+	CONFIG_SET_KILL_TIMEOUT = 0x400,
 };
 
 /*

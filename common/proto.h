@@ -38,6 +38,10 @@
 	    "request line over 64 KiB")					\
 	X(PE_TOO_MANY_CLIENTS, "too_many_clients",			\
 	    "too many clients connected")				\
+	X(PE_IDLE_TIMEOUT, "idle_timeout",				\
+	    "connection idle for too long")				\
+	X(PE_BUSY, "busy",						\
+	    "too many requests of this kind in progress")		\
 	X(PE_DENIED, "permission_denied", "permission denied")		\
 	X(PE_LAGGED, "lagged", "subscriber too slow: events dropped")	\
 	X(PE_RELOAD, "reload_failed", "configuration not reloaded")	\

@@ -242,12 +242,21 @@ cmd_kill(struct portd *pd, struct ctl_client *c, struct request *req)
 	struct killjob_params kp;
 	struct snapshot rows;
 	size_t *idx, n, i;
-	char *id = NULL;
-	int r = -1;
+	char *id = NULL, err[160], who[PEER_TEXT_MAX];
+	int r = -1, e;
 
 	if (req->filter.nspecs == 0) {
 		reply_error(c, req->id, PE_BAD_REQUEST, "kill: missing key "
 		    "'ports'");
+		return;
+	}
+	/* Before the fresh snapshot: a refusal must cost nothing. */
+	if ((e = killjob_admit(pd, ctl_client_peer(c), err, sizeof(err))) !=
+	    PE_NONE) {
+		pd->denials++;
+		log_warnx("kill refused to %s: %s",
+		    peer_text(ctl_client_peer(c), who, sizeof(who)), err);
+		reply_error(c, req->id, e, err);
 		return;
 	}
 	/* Owners afresh: a listener bound since the last tick is found, and

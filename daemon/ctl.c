@@ -11,6 +11,25 @@
  * reader never grows the daemon's memory while a burst larger than the
  * cap does not drop a reader that keeps up.
  *
+ * Every local user is a client (the socket is 0666), so what one of them
+ * can make portd hold or do is bounded too:
+ *  - backpressure: while a client has more than CTL_OUT_HIGH bytes of
+ *    replies unread, portd stops reading (and so parsing) its requests;
+ *    it resumes once they drain below CTL_OUT_LOW. A reply is never cut:
+ *    one reply may pass the mark, the next request waits.
+ *  - a turn: one read callback handles at most CTL_TURN_REQUESTS requests
+ *    or CTL_TURN_NS of work, whichever comes first; the rest of the
+ *    pipelined lines wait (unread input stays in the kernel) for the
+ *    next turn, given from an idle handle after every other handle had
+ *    its go, so snapshots, kills and other clients keep running.
+ *  - connections: max_clients in all; a user other than root at most
+ *    max_clients_per_uid, and all of them together leave CTL_ROOT_SLOTS
+ *    for root. A refusal is one too_many_clients line, then close; the
+ *    log says so once per CTL_REFUSAL_LOG_MS, with a count.
+ *  - idle: a client that is not watching and has no kill in progress is
+ *    closed (idle_timeout) after idle_timeout_ms without sending a byte
+ *    or reading one.
+ *
  * Output is queued per client. What the socket takes at once is written at
  * once (uv_try_write); only what it refuses waits, handed to libuv one
  * write at a time, so "queued" counts exactly what the client has not
@@ -32,6 +51,12 @@
 #define WRITE_BATCH	64
 #define LAG_GRACE_MS	5000
 #define LAG_HARD_FACTOR	8
+#define CTL_OUT_HIGH	(256 * 1024)	/* unread output: stop reading */
+#define CTL_OUT_LOW	(64 * 1024)	/* ... and resume below this */
+#define CTL_TURN_REQUESTS	64
+#define CTL_TURN_NS	(5 * 1000000ULL)
+#define CTL_ROOT_SLOTS	8		/* of max_clients, kept for root */
+#define CTL_REFUSAL_LOG_MS	10000
 
 struct outbuf {
 	struct outbuf *next;
@@ -45,8 +70,14 @@ struct ctl_client {
 	struct portd *pd;
 	struct ctl_client *prev, *next;
 	struct peer peer;		/* who connected (SO_PEERCRED...) */
-	char *in;			/* partial request line */
+	char *in;			/* input not handled yet: lines
+					 * waiting for a turn, then at most
+					 * one partial line */
 	size_t inlen, incap;
+	int reading;			/* uv_read_start in force */
+	int eof;			/* the client sent EOF */
+	int turn;			/* wants a turn from the idle handle */
+	uint64_t last_active;		/* loop ms: a byte in or out */
 	struct outbuf *qhead, *qtail;	/* queued, not yet given to libuv */
 	size_t queued;			/* bytes queued + in flight */
 	struct outbuf *inflight[WRITE_BATCH];
@@ -70,10 +101,20 @@ struct ctl {
 	struct ctl_client *clients;
 	size_t nclients;
 	size_t nwatchers;
+	uv_idle_t turns;		/* gives waiting clients a turn */
+	int skip_round;			/* the last round was long */
+	uv_timer_t idle_sweep;		/* closes idle clients */
+	int handles;			/* open handles: freed at 0 */
+	uint64_t refusal_logged;	/* loop ms of the last refusal line */
+	unsigned long refusals_unlogged;
 };
 
 static void client_close(struct ctl_client *);
 static void client_flush(struct ctl_client *);
+static void client_want_turn(struct ctl_client *);
+static void client_update_reading(struct ctl_client *);
+static void on_alloc(uv_handle_t *, size_t, uv_buf_t *);
+static void on_read(uv_stream_t *, ssize_t, const uv_buf_t *);
 
 const struct peer *
 ctl_client_peer(const struct ctl_client *c)
@@ -113,7 +154,11 @@ on_write(uv_write_t *req, int status)
 			client_close(c);
 		return;
 	}
+	c->last_active = uv_now(c->pd->loop);
 	client_flush(c);
+	/* It read enough: its waiting requests get their turn. */
+	if (!c->reading && !c->closing && c->queued <= CTL_OUT_LOW)
+		client_want_turn(c);
 }
 
 static void
@@ -139,6 +184,8 @@ client_flush(struct ctl_client *c)
 		}
 		b->off += (size_t)r;
 		c->queued -= (size_t)r;
+		if (r > 0)
+			c->last_active = uv_now(c->pd->loop);
 		if (b->off < b->len)
 			break;			/* the socket is full */
 		c->qhead = b->next;
@@ -361,66 +408,193 @@ too_long(struct ctl_client *c)
 	log_warnx("client %s: request line over %d bytes: closing",
 	    peer_text(&c->peer, who, sizeof(who)), PROTO_MAX_LINE);
 	c->inlen = 0;
-	uv_read_stop((uv_stream_t *)&c->pipe);
 	ctl_client_send(c, proto_reply_error("null", PE_LINE_TOO_LONG,
 	    "request line over 64 KiB: closing the connection"));
 	c->closing = 1;
+	client_update_reading(c);
 	client_flush(c);
+}
+
+static int
+has_line(const struct ctl_client *c)
+{
+	return c->inlen > 0 && memchr(c->in, '\n', c->inlen) != NULL;
+}
+
+/*
+ * Reads from the client only while it has no complete request waiting
+ * and its unread output is under the high mark: what it pipelines
+ * beyond that stays in the kernel's buffer (bounded there) and, once
+ * that fills, blocks the client's own writes.
+ */
+static void
+client_update_reading(struct ctl_client *c)
+{
+	int want = !c->closing && !c->eof && !c->turn &&
+	    !uv_is_closing((uv_handle_t *)&c->pipe) &&
+	    c->queued <= CTL_OUT_HIGH && !has_line(c);
+
+	if (want && !c->reading) {
+		if (uv_read_start((uv_stream_t *)&c->pipe, on_alloc,
+		    on_read) == 0)
+			c->reading = 1;
+	} else if (!want && c->reading) {
+		uv_read_stop((uv_stream_t *)&c->pipe);
+		c->reading = 0;
+	}
+}
+
+/*
+ * One turn: handles the complete lines waiting in c->in, at most
+ * CTL_TURN_REQUESTS of them or CTL_TURN_NS of work, and stops early when
+ * the client's unread output passes CTL_OUT_HIGH (its on_write resumes
+ * it). What is left waits for the next turn.
+ */
+static void
+client_process(struct ctl_client *c)
+{
+	uint64_t start = uv_hrtime();
+	size_t off = 0, len, n = 0;
+	char *line, *nl;
+
+	c->turn = 0;
+	while (!c->closing && !uv_is_closing((uv_handle_t *)&c->pipe) &&
+	    c->queued <= CTL_OUT_HIGH) {
+		if (n >= CTL_TURN_REQUESTS ||
+		    (n > 0 && uv_hrtime() - start >= CTL_TURN_NS)) {
+			if (memchr(c->in + off, '\n', c->inlen - off) != NULL)
+				client_want_turn(c);
+			break;
+		}
+		line = c->in + off;
+		if ((nl = memchr(line, '\n', c->inlen - off)) == NULL)
+			break;
+		len = (size_t)(nl - line);
+		off += len + 1;
+		if (len > PROTO_MAX_LINE) {
+			too_long(c);
+			return;
+		}
+		if (len > 0 && line[len - 1] == '\r')
+			len--;
+		/* An empty line is no request: skipped, as before. */
+		if (len > 0) {
+			n++;
+			c->pd->requests++;
+			cmds_dispatch(c->pd, c, line, len);
+		}
+	}
+	if (uv_is_closing((uv_handle_t *)&c->pipe))
+		return;			/* c->in is freed with c */
+	if (off > 0) {
+		memmove(c->in, c->in + off, c->inlen - off);
+		c->inlen -= off;
+	}
+	if (c->closing)
+		c->inlen = 0;
+	else if (!has_line(c) && c->inlen > PROTO_MAX_LINE) {
+		too_long(c);
+		return;
+	}
+	if (c->eof && !c->closing && !has_line(c)) {
+		/* Everything it sent is answered (or being answered). */
+		c->inlen = 0;
+		c->closing = 1;
+		client_flush(c);
+		if (uv_is_closing((uv_handle_t *)&c->pipe))
+			return;
+	}
+	client_update_reading(c);
+}
+
+static void
+on_turns(uv_idle_t *h)
+{
+	struct portd *pd = h->data;
+	struct ctl *ctl = pd->ctl;
+	struct ctl_client *c, *next;
+	uint64_t start;
+	int more = 0;
+
+	/* After a long round (one request can take longer than a turn's
+	 * budget: an events reply of the whole history), let the loop poll
+	 * twice before the next, so a new client is accepted and its
+	 * request read and answered within one round, not two. */
+	if (ctl->skip_round) {
+		ctl->skip_round = 0;
+		return;
+	}
+	start = uv_hrtime();
+	/* Clients closed meanwhile are out of the list but not yet freed
+	 * (that happens in the close phase, after this one). */
+	for (c = ctl->clients; c != NULL; c = next) {
+		next = c->next;
+		if (!c->turn)
+			continue;
+		client_process(c);
+		more |= c->turn;
+	}
+	if (!more)
+		uv_idle_stop(&ctl->turns);
+	else if (uv_hrtime() - start >= CTL_TURN_NS)
+		ctl->skip_round = 1;
+}
+
+static void
+client_want_turn(struct ctl_client *c)
+{
+	struct ctl *ctl = c->pd->ctl;
+
+	if (ctl == NULL || uv_is_closing((uv_handle_t *)&c->pipe))
+		return;
+	c->turn = 1;
+	client_update_reading(c);
+	if (!uv_is_active((uv_handle_t *)&ctl->turns))
+		uv_idle_start(&ctl->turns, on_turns);
 }
 
 static void
 on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct ctl_client *c = (struct ctl_client *)s;
-	const char *p, *end, *nl;
-	size_t need, ncap;
+	size_t ncap;
 	char *tmp;
 
+	if (nread == 0)
+		return;
 	if (nread < 0) {
 		/* EOF or error. A watcher closes to unsubscribe; any other
-		 * client may have half-closed and still wait for replies. */
+		 * client may have half-closed and still wait for replies,
+		 * and the lines it sent before are still answered. */
 		uv_read_stop(s);
+		c->reading = 0;
 		if (nread != UV_EOF || c->watching) {
 			client_close(c);
 			return;
 		}
-		c->closing = 1;
-		client_flush(c);
+		c->eof = 1;
+		client_process(c);
 		return;
 	}
-	p = buf->base;
-	end = p + nread;
-	while (p < end && !c->closing) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		need = (size_t)((nl != NULL ? nl : end) - p);
-		if (c->inlen + need > PROTO_MAX_LINE) {
-			too_long(c);
+	c->last_active = uv_now(c->pd->loop);
+	if (c->closing)
+		return;
+	/* Bounded: reading stops while a whole line waits, so this is at
+	 * most one partial line (<= 64 KiB, checked) and one chunk. */
+	if (c->inlen + (size_t)nread > c->incap) {
+		ncap = c->incap ? c->incap : 1024;
+		while (ncap < c->inlen + (size_t)nread)
+			ncap *= 2;
+		if ((tmp = realloc(c->in, ncap)) == NULL) {
+			client_close(c);
 			return;
 		}
-		if (c->inlen + need > c->incap) {
-			ncap = c->incap ? c->incap : 1024;
-			while (ncap < c->inlen + need)
-				ncap *= 2;
-			if ((tmp = realloc(c->in, ncap)) == NULL) {
-				client_close(c);
-				return;
-			}
-			c->in = tmp;
-			c->incap = ncap;
-		}
-		memcpy(c->in + c->inlen, p, need);
-		c->inlen += need;
-		if (nl == NULL)
-			break;
-		p = nl + 1;
-		if (c->inlen > 0 && c->in[c->inlen - 1] == '\r')
-			c->inlen--;
-		if (c->inlen > 0) {
-			c->pd->requests++;
-			cmds_dispatch(c->pd, c, c->in, c->inlen);
-		}
-		c->inlen = 0;
+		c->in = tmp;
+		c->incap = ncap;
 	}
+	memcpy(c->in + c->inlen, buf->base, (size_t)nread);
+	c->inlen += (size_t)nread;
+	client_process(c);
 }
 
 /* ---- connections ----------------------------------------------------- */
@@ -446,6 +620,8 @@ client_close(struct ctl_client *c)
 	if (uv_is_closing((uv_handle_t *)&c->pipe))
 		return;
 	cmds_client_gone(c->pd, c);
+	c->turn = 0;
+	c->reading = 0;
 	if (c->watching && ctl != NULL)
 		ctl->nwatchers--;
 	c->watching = 0;
@@ -468,13 +644,92 @@ client_close(struct ctl_client *c)
 		uv_close((uv_handle_t *)&c->lag_timer, on_handle_closed);
 }
 
+/* The same account: the uid, or on Windows (no uids) the name. */
+static int
+same_user(const struct peer *a, const struct peer *b)
+{
+	if (a->uid != b->uid)
+		return 0;
+	return a->uid != PD_UID_UNKNOWN || strcmp(a->user, b->user) == 0;
+}
+
+/*
+ * Whether one more connection from p fits; if not, why, in reason. An
+ * admin only needs a slot; anyone else also one of the slots not kept
+ * for root, and one of its own user's max_clients_per_uid.
+ */
+static int
+client_admitted(struct portd *pd, const struct peer *p, char *reason,
+    size_t len)
+{
+	const struct ctl *ctl = pd->ctl;
+	const struct ctl_client *c;
+	size_t reserved, others = 0, mine = 0;
+
+	if (ctl->nclients >= pd->opts.max_clients) {
+		snprintf(reason, len, "%zu clients connected (max_clients)",
+		    ctl->nclients);
+		return 0;
+	}
+	if (p->admin)
+		return 1;
+	reserved = pd->opts.max_clients / 2 < CTL_ROOT_SLOTS ?
+	    pd->opts.max_clients / 2 : CTL_ROOT_SLOTS;
+	for (c = ctl->clients; c != NULL; c = c->next) {
+		if (c->peer.admin)
+			continue;
+		others++;
+		if (same_user(&c->peer, p))
+			mine++;
+	}
+	if (others >= pd->opts.max_clients - reserved) {
+		snprintf(reason, len, "%zu clients connected; the last %zu "
+		    "slots are kept for %s", ctl->nclients, reserved,
+		    PD_ADMINS);
+		return 0;
+	}
+	if (mine >= pd->opts.max_clients_per_uid) {
+		snprintf(reason, len, "%zu connections of that user "
+		    "(max_clients_per_uid)", mine);
+		return 0;
+	}
+	return 1;
+}
+
+/* One log line per CTL_REFUSAL_LOG_MS at most: a flood of connections
+ * must not become a flood of log lines. */
+static void
+log_refusal(struct portd *pd, const struct peer *p, const char *reason)
+{
+	struct ctl *ctl = pd->ctl;
+	uint64_t now = uv_now(pd->loop);
+	char who[PEER_TEXT_MAX];
+
+	if (ctl->refusal_logged != 0 &&
+	    now - ctl->refusal_logged < CTL_REFUSAL_LOG_MS) {
+		ctl->refusals_unlogged++;
+		return;
+	}
+	if (ctl->refusals_unlogged > 0)
+		log_warnx("client %s refused: %s (and %lu more refused in "
+		    "the last %llu s)", peer_text(p, who, sizeof(who)),
+		    reason, ctl->refusals_unlogged,
+		    (unsigned long long)(now - ctl->refusal_logged) / 1000);
+	else
+		log_warnx("client %s refused: %s",
+		    peer_text(p, who, sizeof(who)), reason);
+	ctl->refusal_logged = now != 0 ? now : 1;
+	ctl->refusals_unlogged = 0;
+}
+
 static void
 on_connection(uv_stream_t *server, int status)
 {
 	struct portd *pd = server->data;
 	struct ctl *ctl = pd->ctl;
 	struct ctl_client *c;
-	char who[PEER_TEXT_MAX];
+	char reason[160];
+	int admitted;
 
 	if (status < 0) {
 		log_warnx("accept: %s", uv_strerror(status));
@@ -493,24 +748,69 @@ on_connection(uv_stream_t *server, int status)
 		return;
 	}
 	peer_identify(&c->pipe, &c->peer);
+	c->last_active = uv_now(pd->loop);
+	admitted = client_admitted(pd, &c->peer, reason, sizeof(reason));
 	c->next = ctl->clients;
 	if (ctl->clients != NULL)
 		ctl->clients->prev = c;
 	ctl->clients = c;
 	ctl->nclients++;
-	if (ctl->nclients > pd->opts.max_clients) {
-		log_warnx("client %s refused: %zu clients connected "
-		    "(max_clients)", peer_text(&c->peer, who, sizeof(who)),
-		    pd->opts.max_clients);
-		ctl_client_send(c, proto_reply_error("null",
-		    PE_TOO_MANY_CLIENTS, "too many clients connected; try "
-		    "again later"));
+	if (!admitted) {
+		log_refusal(pd, &c->peer, reason);
+		/* One line, written now (the socket is empty), then closed:
+		 * a refused client never holds a slot, read or not. */
 		c->closing = 1;
-		client_flush(c);
+		ctl_client_send(c, proto_reply_error("null",
+		    PE_TOO_MANY_CLIENTS, "too many clients; try again "
+		    "later"));
+		client_close(c);
 		return;
 	}
-	uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
+	client_update_reading(c);
 }
+
+static uint64_t
+sweep_period(const struct portd *pd)
+{
+	uint64_t p = pd->opts.idle_timeout_ms / 4;
+
+	return p < 10 ? 10 : p > 1000 ? 1000 : p;
+}
+
+/*
+ * Closes clients that have neither sent nor read a byte for
+ * idle_timeout_ms, unless they watch (silence is normal then) or wait
+ * for a kill's reply. Runs every quarter of the timeout (at most 1 s).
+ */
+static void
+on_idle_sweep(uv_timer_t *t)
+{
+	struct portd *pd = t->data;
+	struct ctl_client *c, *next;
+	uint64_t now = uv_now(pd->loop), limit = pd->opts.idle_timeout_ms;
+	char who[PEER_TEXT_MAX];
+
+	uv_timer_set_repeat(t, sweep_period(pd));	/* after a reload */
+	if (limit == 0 || pd->ctl == NULL)
+		return;
+	for (c = pd->ctl->clients; c != NULL; c = next) {
+		next = c->next;
+		if (c->watching || c->pending > 0 ||
+		    now - c->last_active < limit)
+			continue;
+		log_info("client %s: idle for %llu ms: closing",
+		    peer_text(&c->peer, who, sizeof(who)),
+		    (unsigned long long)(now - c->last_active));
+		if (!c->closing) {
+			c->closing = 1;
+			ctl_client_send(c, proto_reply_error("null",
+			    PE_IDLE_TIMEOUT, "idle for too long: closing the "
+			    "connection"));
+		}
+		client_close(c);
+	}
+}
+
 
 const char *
 ctl_path(const struct portd *pd)
@@ -541,6 +841,16 @@ ctl_open(struct portd *pd, char *err, size_t errlen)
 		goto fail;
 	}
 	pd->ctl = ctl;
+	ctl->handles = 1;
+	uv_idle_init(pd->loop, &ctl->turns);
+	ctl->turns.data = pd;
+	ctl->handles++;
+	uv_timer_init(pd->loop, &ctl->idle_sweep);
+	ctl->idle_sweep.data = pd;
+	ctl->handles++;
+	/* Always running: a reload may set idle_timeout_ms. */
+	uv_timer_start(&ctl->idle_sweep, on_idle_sweep, sweep_period(pd),
+	    sweep_period(pd));
 	return 0;
 fail:
 	uv_close((uv_handle_t *)&ctl->server, NULL);
@@ -554,6 +864,8 @@ on_server_closed(uv_handle_t *h)
 {
 	struct portd *pd = h->data;
 
+	if (--pd->ctl->handles > 0)
+		return;
 	free(pd->ctl);
 	pd->ctl = NULL;
 }
@@ -569,5 +881,7 @@ ctl_close(struct portd *pd)
 		client_close(ctl->clients);
 	listen_unbind(ctl->path, ctl->created);
 	ctl->created = 0;
+	uv_close((uv_handle_t *)&ctl->turns, on_server_closed);
+	uv_close((uv_handle_t *)&ctl->idle_sweep, on_server_closed);
 	uv_close((uv_handle_t *)&ctl->server, on_server_closed);
 }

@@ -27,6 +27,8 @@ struct kill_job {
 	int escalate;
 	int escalated;
 	int dry_run;
+	struct peer requester;		/* counted against its user's
+					 * max_kill_jobs unless an admin */
 	int64_t deadline;		/* monotonic ms */
 	uv_timer_t timer;
 };
@@ -173,12 +175,35 @@ authorize(struct portd *pd, struct kill_plan *kp, const struct peer *peer)
 }
 
 int
+killjob_admit(struct portd *pd, const struct peer *peer, char *err,
+    size_t errlen)
+{
+	const struct kill_job *job;
+	size_t n = 0;
+
+	if (peer->admin)
+		return PE_NONE;
+	for (job = pd->jobs; job != NULL; job = job->next)
+		if (!job->requester.admin &&
+		    job->requester.uid == peer->uid &&
+		    (peer->uid != PD_UID_UNKNOWN ||
+		    strcmp(job->requester.user, peer->user) == 0))
+			n++;
+	if (n < pd->opts.max_kill_jobs)
+		return PE_NONE;
+	snprintf(err, errlen, "%zu kills of this user already in progress "
+	    "(max_kill_jobs); try again when one is done", n);
+	return PE_BUSY;
+}
+
+int
 killjob_start(struct portd *pd, const struct snapshot *rows,
     const struct filter *f, const struct killjob_params *kp,
     killjob_done_fn done, void *owner, void *arg)
 {
 	struct kill_job *job;
 	int32_t self = (int32_t)getpid();
+	uint32_t timeout;
 
 	if ((job = calloc(1, sizeof(*job))) == NULL)
 		return -1;
@@ -189,6 +214,7 @@ killjob_start(struct portd *pd, const struct snapshot *rows,
 	job->filter = *f;
 	job->escalate = kp->escalate;
 	job->dry_run = kp->dry_run;
+	job->requester = *kp->peer;
 	snapshot_init(&job->rows);
 	if (copy_rows(rows, &job->rows) == -1 ||
 	    kill_plan_build(&job->plan, &job->rows, &self, 1) == -1) {
@@ -211,7 +237,12 @@ killjob_start(struct portd *pd, const struct snapshot *rows,
 		job_finish(job);
 		return 0;
 	}
-	job->deadline = mono_ms() + kp->timeout_ms;
+	timeout = kp->timeout_ms;
+	/* A user's kill waits at most this long: a job polls the socket
+	 * table every KILL_POLL_MS while it lasts. */
+	if (!kp->peer->admin && timeout > pd->opts.max_kill_timeout_ms)
+		timeout = pd->opts.max_kill_timeout_ms;
+	job->deadline = mono_ms() + timeout;
 	uv_timer_start(&job->timer, on_job_timer, KILL_POLL_MS, KILL_POLL_MS);
 	return 0;
 }

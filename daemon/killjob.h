@@ -35,6 +35,14 @@ struct killjob_params {
 };
 
 /*
+ * Whether peer may start one more kill: PE_NONE, or PE_BUSY with err set
+ * when its user (anyone but an admin) already has max_kill_jobs in
+ * progress. Asked before the work of a kill begins. A started job's
+ * timeout is cut to max_kill_timeout_ms for anyone but an admin.
+ */
+int	 killjob_admit(struct portd *, const struct peer *, char *err,
+	    size_t errlen);
+/*
  * Starts a job on a copy of rows (the sockets f selects). done may run
  * before this returns (nothing to wait for). Returns 0, or -1 on
  * allocation failure (done is not called).

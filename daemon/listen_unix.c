@@ -1,7 +1,10 @@
 /*
  * listen_unix.c - the control endpoint on Linux and macOS: a Unix socket
- * file. A leftover file is probed before it is removed; the socket is made
- * with no access and then given its configured mode and group; under
+ * file in a directory only portd's user may change (checked: otherwise
+ * whoever can write it could put their own socket or a symlink in its
+ * place). A leftover file is probed before it is removed; the socket is
+ * created with its configured mode (the umask around bind), then given
+ * its group; under
  * systemd socket activation the passed socket is served instead and never
  * removed.
  */
@@ -64,6 +67,47 @@ probe_stale(const char *path, char *err, size_t errlen)
 	log_notice("removing stale socket %s", path);
 	if (unlink(path) == -1 && errno != ENOENT) {
 		snprintf(err, errlen, "unlink %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The socket's directory must be a directory (not a symlink) owned by
+ * portd's effective user (root for the real daemon) and writable by no
+ * one else. A sticky world-writable directory such as /tmp is refused
+ * too: there anyone can create the socket's name first (a socket of
+ * their own that clients would then trust, or a symlink), and portd
+ * would refuse to start or serve through a name it does not own.
+ */
+static int
+check_dir(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) == -1) {
+		snprintf(err, errlen, "socket directory %s: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "socket directory %s is %s; refusing "
+		    "it", dir, S_ISLNK(st.st_mode) ? "a symbolic link" :
+		    "not a directory");
+		return -1;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(err, errlen, "socket directory %s is owned by uid %u, "
+		    "not by portd's uid %u; refusing it (another user could "
+		    "replace the socket)", dir, (unsigned)st.st_uid,
+		    (unsigned)geteuid());
+		return -1;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, errlen, "socket directory %s is writable by "
+		    "%s (mode %04o); refusing it (they could replace the "
+		    "socket): chmod go-w it", dir, st.st_mode & S_IWOTH ?
+		    "others" : "its group", (unsigned)(st.st_mode & 07777));
 		return -1;
 	}
 	return 0;
@@ -168,7 +212,9 @@ set_group(const char *path, const char *group, char *err, size_t errlen)
 		    group);
 		return -1;
 	}
-	if (chown(path, (uid_t)-1, gr.gr_gid) == -1) {
+	/* By path, but in a directory only portd's user may write (see
+	 * check_dir), and lchown: never through a symlink. */
+	if (lchown(path, (uid_t)-1, gr.gr_gid) == -1) {
 		snprintf(err, errlen, "chown %s to group %s: %s", path, group,
 		    strerror(errno));
 		return -1;
@@ -215,11 +261,15 @@ listen_bind(struct portd *pd, uv_pipe_t *server, char *out, size_t outlen,
 	/* The directory (e.g. /run/portd) is made if it is missing. */
 	if (mkdir(dirname(dir), 0755) == -1 && errno != EEXIST)
 		log_warn("mkdir %s", dir);
+	if (check_dir(dir, err, errlen) == -1)
+		return -1;
 	if (probe_stale(path, err, errlen) == -1)
 		return -1;
-	/* Bind with no access at all, then chmod: no window in which the
-	 * socket has wider permissions than configured. */
-	old = umask(0177);
+	/* The socket gets its mode as bind creates it (the kernel applies
+	 * the umask to a new socket file): nothing changes it by path
+	 * afterwards. The umask is the process's, and portd has no other
+	 * thread at this point. */
+	old = umask((mode_t)(~pd->opts.socket_mode & 0777));
 	r = uv_pipe_bind(server, path);
 	umask(old);
 	if (r != 0) {
@@ -232,8 +282,6 @@ listen_bind(struct portd *pd, uv_pipe_t *server, char *out, size_t outlen,
 		*created = 0;
 		return -1;
 	}
-	if (chmod(path, (mode_t)pd->opts.socket_mode) == -1)
-		log_warn("chmod %s", path);
 	return 0;
 }
 

@@ -18,7 +18,10 @@ usage(FILE *fp)
 	fprintf(fp, "usage: portd [-fhV] [-c file] [-i ms] [-L level] "
 	    "[-S socket] [--resync ms]\n"
 	    "             [--history n] [--max-clients n] "
-	    "[--watch-buffer bytes] [--no-netlink]\n"
+	    "[--max-clients-per-uid n]\n"
+	    "             [--idle-timeout ms] [--max-kill-jobs n] "
+	    "[--max-kill-timeout ms]\n"
+	    "             [--watch-buffer bytes] [--no-netlink]\n"
 	    "       portd -n | --check-config [file]\n%s", os_usage());
 }
 
@@ -61,7 +64,8 @@ number(const char *opt, const char *s, unsigned long lo, unsigned long hi)
 }
 
 enum { OPT_RESYNC = 256, OPT_HISTORY, OPT_MAXCLIENTS, OPT_WATCHBUF,
-    OPT_NONETLINK, OPT_CHECK };
+    OPT_NONETLINK, OPT_CHECK, OPT_PERUID, OPT_IDLE, OPT_KILLJOBS,
+    OPT_KILLTIMEOUT };
 
 static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -74,6 +78,10 @@ static const struct option longopts[] = {
 	{ "resync", required_argument, NULL, OPT_RESYNC },
 	{ "history", required_argument, NULL, OPT_HISTORY },
 	{ "max-clients", required_argument, NULL, OPT_MAXCLIENTS },
+	{ "max-clients-per-uid", required_argument, NULL, OPT_PERUID },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+	{ "max-kill-jobs", required_argument, NULL, OPT_KILLJOBS },
+	{ "max-kill-timeout", required_argument, NULL, OPT_KILLTIMEOUT },
 	{ "watch-buffer", required_argument, NULL, OPT_WATCHBUF },
 	{ "no-netlink", no_argument, NULL, OPT_NONETLINK },
 	{ "check-config", no_argument, NULL, OPT_CHECK },
@@ -137,6 +145,26 @@ main(int argc, char *argv[])
 			o.max_clients = number("--max-clients", optarg, 1,
 			    1000000);
 			o.set |= CONFIG_SET_MAX_CLIENTS;
+			break;
+		case OPT_PERUID:
+			o.max_clients_per_uid = number("--max-clients-per-uid",
+			    optarg, 1, 1000000);
+			o.set |= CONFIG_SET_CLIENT_LIMITS;
+			break;
+		case OPT_IDLE:
+			o.idle_timeout_ms = (uint32_t)number("--idle-timeout",
+			    optarg, 0, 86400000);
+			o.set |= CONFIG_SET_IDLE_TIMEOUT;
+			break;
+		case OPT_KILLJOBS:
+			o.max_kill_jobs = number("--max-kill-jobs", optarg, 1,
+			    100000);
+			o.set |= CONFIG_SET_KILL_JOBS;
+			break;
+		case OPT_KILLTIMEOUT:
+			o.max_kill_timeout_ms = (uint32_t)number(
+			    "--max-kill-timeout", optarg, 0, 3600000);
+			o.set |= CONFIG_SET_KILL_TIMEOUT;
 			break;
 		case OPT_WATCHBUF:
 			o.watch_buffer = number("--watch-buffer", optarg, 1024,

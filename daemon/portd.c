@@ -27,6 +27,10 @@ portd_opts_default(struct portd_opts *o)
 	o->resync_ms = 300000;
 	o->history = 1024;
 	o->max_clients = 256;
+	o->max_clients_per_uid = 32;
+	o->idle_timeout_ms = 60000;
+	o->max_kill_jobs = 4;
+	o->max_kill_timeout_ms = 60000;
 	o->watch_buffer = 1024 * 1024;
 	o->socket_mode = 0666;
 	o->log_level = LOG_LVL_INFO;
@@ -221,6 +225,12 @@ apply_settings(struct portd *pd, int starting)
 	PICK(CONFIG_SET_INTERVAL, interval_ms, interval_ms);
 	PICK(CONFIG_SET_RESYNC, resync_ms, resync_ms);
 	PICK(CONFIG_SET_MAX_CLIENTS, max_clients, max_clients);
+	PICK(CONFIG_SET_CLIENT_LIMITS, max_clients_per_uid,
+	    max_clients_per_uid);
+	PICK(CONFIG_SET_IDLE_TIMEOUT, idle_timeout_ms, idle_timeout_ms);
+	PICK(CONFIG_SET_KILL_JOBS, max_kill_jobs, max_kill_jobs);
+	PICK(CONFIG_SET_KILL_TIMEOUT, max_kill_timeout_ms,
+	    max_kill_timeout_ms);
 	PICK(CONFIG_SET_WATCH_BUFFER, watch_buffer, watch_buffer);
 	PICK(CONFIG_SET_LOG_LEVEL, log_level, log_level);
 #undef PICK

@@ -30,6 +30,10 @@ struct portd_opts {
 	uint32_t resync_ms;		/* full owner rescan period, in slices */
 	size_t history;			/* events kept */
 	size_t max_clients;
+	size_t max_clients_per_uid;	/* per user other than root */
+	uint32_t idle_timeout_ms;	/* a silent non-watcher is closed; 0: never */
+	size_t max_kill_jobs;		/* kills in progress per user but root */
+	uint32_t max_kill_timeout_ms;	/* longest kill timeout but root's */
 	size_t watch_buffer;		/* bytes queued before "lagged" */
 	unsigned socket_mode;
 	int log_level;

@@ -187,12 +187,18 @@ START_TEST(test_example)
 	ck_assert_ptr_null(c.socket_group);
 	ck_assert_uint_eq(c.history, 1024);
 	ck_assert_uint_eq(c.max_clients, 256);
+	ck_assert_uint_eq(c.max_clients_per_uid, 32);
+	ck_assert_uint_eq(c.idle_timeout_ms, 60000);
+	ck_assert_uint_eq(c.max_kill_jobs, 4);
+	ck_assert_uint_eq(c.max_kill_timeout_ms, 60000);
 	ck_assert_uint_eq(c.watch_buffer, 1048576);
 	ck_assert_int_eq(c.log_level, LOG_LVL_INFO);
 	ck_assert_uint_eq(c.respawn_limit, 5);
 	ck_assert_uint_eq(c.respawn_window_s, 60);
 	ck_assert_uint_eq(c.set, CONFIG_SET_INTERVAL | CONFIG_SET_RESYNC |
 	    CONFIG_SET_SOCKET | CONFIG_SET_HISTORY | CONFIG_SET_MAX_CLIENTS |
+	    CONFIG_SET_CLIENT_LIMITS | CONFIG_SET_IDLE_TIMEOUT |
+	    CONFIG_SET_KILL_JOBS | CONFIG_SET_KILL_TIMEOUT |
 	    CONFIG_SET_WATCH_BUFFER | CONFIG_SET_LOG_LEVEL);
 	ck_assert_uint_eq(c.protect_commands.n, 2);
 	ck_assert(has(&c.protect_commands, 0, "systemd"));
@@ -850,6 +856,10 @@ static const struct {
 	{ "resync_s", 0, 86400 },
 	{ "history", 1, 1000000 },
 	{ "max_clients", 1, 1000000 },
+	{ "max_clients_per_uid", 1, 1000000 },
+	{ "idle_timeout_ms", 0, 86400000 },
+	{ "max_kill_jobs", 1, 100000 },
+	{ "max_kill_timeout_ms", 0, 3600000 },
 	{ "watch_buffer", 1024, 1073741824 },
 	{ "respawn_limit", 1, 1000 },
 	{ "respawn_window_s", 1, 86400 },

@@ -216,6 +216,8 @@ static const struct {
 	{ PE_LINE_TOO_LONG, "line_too_long", "request line over 64 KiB" },
 	{ PE_TOO_MANY_CLIENTS, "too_many_clients",
 	    "too many clients connected" },
+	{ PE_IDLE_TIMEOUT, "idle_timeout", "connection idle for too long" },
+	{ PE_BUSY, "busy", "too many requests of this kind in progress" },
 	{ PE_DENIED, "permission_denied", "permission denied" },
 	{ PE_LAGGED, "lagged", "subscriber too slow: events dropped" },
 	{ PE_RELOAD, "reload_failed", "configuration not reloaded" },
