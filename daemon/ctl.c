@@ -467,6 +467,10 @@ client_process(struct ctl_client *c)
 				client_want_turn(c);
 			break;
 		}
+		/* c->in is NULL until the first byte (memchr(NULL, .., 0)
+		 * is undefined). */
+		if (off == c->inlen)
+			break;
 		line = c->in + off;
 		if ((nl = memchr(line, '\n', c->inlen - off)) == NULL)
 			break;
