@@ -246,13 +246,43 @@ kill_done(struct portd *pd, struct kill_job *job, void *owner, void *arg)
 	free(id);
 }
 
+/*
+ * A kill refused as busy, logged once per BUSY_LOG_MS at most with a
+ * count of the rest: a user pipelining thousands of kills must not
+ * flood the log. One loop thread: plain statics suffice.
+ */
+#define BUSY_LOG_MS	10000
+
+static void
+log_busy(struct portd *pd, const struct peer *p, const char *why)
+{
+	static uint64_t logged;
+	static unsigned long unlogged;
+	uint64_t now = uv_now(pd->loop);
+	char who[PEER_TEXT_MAX];
+
+	if (logged != 0 && now - logged < BUSY_LOG_MS) {
+		unlogged++;
+		return;
+	}
+	if (unlogged > 0)
+		log_warnx("kill refused to %s: %s (and %lu more refused in "
+		    "the last %llu s)", peer_text(p, who, sizeof(who)), why,
+		    unlogged, (unsigned long long)(now - logged) / 1000);
+	else
+		log_warnx("kill refused to %s: %s",
+		    peer_text(p, who, sizeof(who)), why);
+	logged = now != 0 ? now : 1;
+	unlogged = 0;
+}
+
 static void
 cmd_kill(struct portd *pd, struct ctl_client *c, struct request *req)
 {
 	struct killjob_params kp;
 	struct snapshot rows;
 	size_t *idx, n, i;
-	char *id = NULL, err[160], who[PEER_TEXT_MAX];
+	char *id = NULL, err[160];
 	int r = -1, e;
 
 	if (req->filter.nspecs == 0) {
@@ -264,8 +294,7 @@ cmd_kill(struct portd *pd, struct ctl_client *c, struct request *req)
 	if ((e = killjob_admit(pd, ctl_client_peer(c), err, sizeof(err))) !=
 	    PE_NONE) {
 		pd->denials++;
-		log_warnx("kill refused to %s: %s",
-		    peer_text(ctl_client_peer(c), who, sizeof(who)), err);
+		log_busy(pd, ctl_client_peer(c), err);
 		reply_error(c, req->id, e, err);
 		return;
 	}

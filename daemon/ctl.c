@@ -105,6 +105,7 @@ struct ctl {
 	int skip_round;			/* the last round was long */
 	uv_timer_t idle_sweep;		/* closes idle clients */
 	int handles;			/* open handles: freed at 0 */
+	struct peer self;		/* portd's own user */
 	uint64_t refusal_logged;	/* loop ms of the last refusal line */
 	unsigned long refusals_unlogged;
 };
@@ -466,6 +467,10 @@ client_process(struct ctl_client *c)
 				client_want_turn(c);
 			break;
 		}
+		/* c->in is NULL until the first byte (memchr(NULL, .., 0)
+		 * is undefined). */
+		if (off == c->inlen)
+			break;
 		line = c->in + off;
 		if ((nl = memchr(line, '\n', c->inlen - off)) == NULL)
 			break;
@@ -655,8 +660,10 @@ same_user(const struct peer *a, const struct peer *b)
 
 /*
  * Whether one more connection from p fits; if not, why, in reason. An
- * admin only needs a slot; anyone else also one of the slots not kept
- * for root, and one of its own user's max_clients_per_uid.
+ * admin, or portd's own user (who could stop portd anyway: a portd run
+ * unprivileged, as by `make test` as a user), only needs a slot; anyone
+ * else also one of the slots not kept for root, and one of its own
+ * user's max_clients_per_uid.
  */
 static int
 client_admitted(struct portd *pd, const struct peer *p, char *reason,
@@ -671,12 +678,12 @@ client_admitted(struct portd *pd, const struct peer *p, char *reason,
 		    ctl->nclients);
 		return 0;
 	}
-	if (p->admin)
+	if (p->admin || same_user(p, &ctl->self))
 		return 1;
 	reserved = pd->opts.max_clients / 2 < CTL_ROOT_SLOTS ?
 	    pd->opts.max_clients / 2 : CTL_ROOT_SLOTS;
 	for (c = ctl->clients; c != NULL; c = c->next) {
-		if (c->peer.admin)
+		if (c->peer.admin || same_user(&c->peer, &ctl->self))
 			continue;
 		others++;
 		if (same_user(&c->peer, p))
@@ -841,6 +848,7 @@ ctl_open(struct portd *pd, char *err, size_t errlen)
 		goto fail;
 	}
 	pd->ctl = ctl;
+	peer_self(&ctl->self);
 	ctl->handles = 1;
 	uv_idle_init(pd->loop, &ctl->turns);
 	ctl->turns.data = pd;
