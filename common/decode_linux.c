@@ -53,6 +53,26 @@
 #define LNX_NLA_TYPE_MASK	0x3fff
 #define LNX_INET_DIAG_SKV6ONLY	11
 
+/* The proc connector: struct cn_msg (linux/connector.h) and struct
+ * proc_event (linux/cn_proc.h), with the offsets the kernel has used
+ * since 2.6.15. */
+#define CN_LEN			20
+#define CN_OFF_IDX		0
+#define CN_OFF_VAL		4
+#define CN_OFF_DLEN		16
+#define LNX_CN_IDX_PROC		1
+#define LNX_CN_VAL_PROC		1
+#define PEV_OFF_WHAT		0
+#define PEV_OFF_DATA		16	/* after what, cpu, timestamp_ns */
+#define LNX_PROC_EVENT_NONE	0x00000000u	/* the ack */
+#define LNX_PROC_EVENT_FORK	0x00000001u
+#define LNX_PROC_EVENT_EXEC	0x00000002u
+#define LNX_PROC_EVENT_UID	0x00000004u
+#define LNX_PROC_EVENT_GID	0x00000040u
+#define LNX_PROC_EVENT_SID	0x00000080u
+#define LNX_PROC_EVENT_COMM	0x00000200u
+#define LNX_PROC_EVENT_EXIT	0x80000000u
+
 static uint16_t
 get_u16(const unsigned char *p)
 {
@@ -478,6 +498,127 @@ decode_netlink(const void *buf, size_t len, int proto, decode_sock_fn cb,
 			break;
 	}
 	return 0;
+}
+
+/*
+ * One proc_event. Every kind the cache uses starts its data with the
+ * pid then the tgid of the task it is about (fork: the parent's, then
+ * the child's); only events about a whole process (pid == tgid) count.
+ * Returns 1 with *ev filled, 0 to skip, -1 when too short.
+ */
+static int
+decode_one_pev(const unsigned char *d, size_t len, struct pd_proc_event *ev)
+{
+	uint32_t what;
+	int32_t v[4];
+	size_t need;
+
+	if (len < PEV_OFF_DATA + 4)
+		return -1;
+	what = get_u32(d + PEV_OFF_WHAT);
+	need = what == LNX_PROC_EVENT_FORK ? 16 : what == LNX_PROC_EVENT_NONE ?
+	    4 : 8;
+	if (len < PEV_OFF_DATA + need)
+		return -1;
+	memset(v, 0, sizeof(v));
+	memcpy(v, d + PEV_OFF_DATA, need);
+	memset(ev, 0, sizeof(*ev));
+	switch (what) {
+	case LNX_PROC_EVENT_NONE:
+		ev->kind = PD_PEV_ACK;
+		ev->err = v[0];
+		return 1;
+	case LNX_PROC_EVENT_FORK:
+		if (v[2] != v[3])
+			return 0;	/* a new thread */
+		ev->kind = PD_PEV_FORK;
+		ev->tgid = v[1];
+		ev->child = v[3];
+		return 1;
+	case LNX_PROC_EVENT_EXEC:
+		ev->kind = PD_PEV_EXEC;
+		break;
+	case LNX_PROC_EVENT_EXIT:
+		ev->kind = PD_PEV_EXIT;
+		break;
+	case LNX_PROC_EVENT_UID:
+	case LNX_PROC_EVENT_GID:
+	case LNX_PROC_EVENT_SID:
+	case LNX_PROC_EVENT_COMM:
+		ev->kind = PD_PEV_CHANGE;
+		break;
+	default:
+		return 0;
+	}
+	/* A thread's exit or its own comm: the process stays as it was. */
+	if (v[0] != v[1] && ev->kind != PD_PEV_EXEC)
+		return 0;
+	ev->tgid = v[1];
+	return 1;
+}
+
+int
+decode_proc_events(const void *buf, size_t len, decode_pev_fn cb, void *arg,
+    char *err, size_t errlen)
+{
+	const unsigned char *b = buf, *msg, *cn;
+	struct pd_proc_event ev;
+	size_t off, mlen, dlen;
+	uint16_t type;
+	int n = 0, r;
+
+	for (off = 0; off < len; off += NLMSG_ALIGN4(mlen)) {
+		msg = b + off;
+		if (len - off < NLH_LEN) {
+			pd_seterr(err, errlen, "connector: truncated header "
+			    "at offset %zu", off);
+			return -1;
+		}
+		mlen = get_u32(msg + NLH_OFF_LEN);
+		type = get_u16(msg + NLH_OFF_TYPE);
+		if (mlen < NLH_LEN || mlen > len - off) {
+			pd_seterr(err, errlen, "connector: message of %zu "
+			    "bytes at offset %zu overruns the buffer", mlen,
+			    off);
+			return -1;
+		}
+		if (type == LNX_NLMSG_NOOP)
+			continue;
+		if (type != LNX_NLMSG_DONE) {
+			/* The connector sends everything as NLMSG_DONE. */
+			pd_seterr(err, errlen, "connector: message of type "
+			    "%u", (unsigned)type);
+			return -1;
+		}
+		cn = msg + NLH_LEN;
+		if (mlen - NLH_LEN < CN_LEN) {
+			pd_seterr(err, errlen, "connector: truncated cn_msg");
+			return -1;
+		}
+		dlen = get_u16(cn + CN_OFF_DLEN);
+		if (dlen > mlen - NLH_LEN - CN_LEN) {
+			pd_seterr(err, errlen, "connector: %zu bytes of data "
+			    "in a message with room for %zu", dlen,
+			    mlen - NLH_LEN - CN_LEN);
+			return -1;
+		}
+		if (get_u32(cn + CN_OFF_IDX) != LNX_CN_IDX_PROC ||
+		    get_u32(cn + CN_OFF_VAL) != LNX_CN_VAL_PROC)
+			continue;	/* another connector user's */
+		if ((r = decode_one_pev(cn + CN_LEN, dlen, &ev)) == -1) {
+			pd_seterr(err, errlen, "connector: proc_event of "
+			    "%zu bytes is too short", dlen);
+			return -1;
+		}
+		if (r == 0)
+			continue;
+		if (cb(arg, &ev) != 0) {
+			pd_seterr(err, errlen, "connector: callback failed");
+			return -1;
+		}
+		n++;
+	}
+	return n;
 }
 
 uint64_t

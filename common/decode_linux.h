@@ -81,4 +81,37 @@ int	 decode_proc_status_uids(const char *text, size_t len, uint32_t *ruid,
 int	 decode_cgroup_unit(const char *text, size_t len, char *buf,
 	    size_t buflen);
 
+/*
+ * The kernel's process events connector (NETLINK_CONNECTOR, CN_IDX_PROC):
+ * what one event says about a process, for the owner cache.
+ */
+enum pd_pev_kind {
+	PD_PEV_ACK = 1,		/* the answer to PROC_CN_MCAST_LISTEN: err */
+	PD_PEV_FORK,		/* tgid forked child (a new process) */
+	PD_PEV_EXEC,		/* tgid executed a new program */
+	PD_PEV_CHANGE,		/* tgid's uid, gid, sid or comm changed */
+	PD_PEV_EXIT,		/* tgid exited (now a zombie, or gone) */
+};
+
+struct pd_proc_event {
+	int kind;		/* enum pd_pev_kind */
+	int32_t tgid;		/* the process (FORK: the parent) */
+	int32_t child;		/* FORK: the new process */
+	int32_t err;		/* ACK: 0, or the kernel's errno */
+};
+
+/* Called once per decoded event; return non-zero to stop with an error. */
+typedef int (*decode_pev_fn)(void *arg, const struct pd_proc_event *ev);
+
+/*
+ * Walks a buffer of connector messages as one recv() returns them,
+ * calling cb for each event about a process (events about threads other
+ * than the main one, and kinds the cache has no use for, are skipped).
+ * Returns the number of events passed on, or -1 with err set when a
+ * message is truncated or not the proc connector's, or cb failed. The
+ * buffer needs no alignment; integers are host-endian.
+ */
+int	 decode_proc_events(const void *buf, size_t len, decode_pev_fn cb,
+	    void *arg, char *err, size_t errlen);
+
 #endif

@@ -147,6 +147,10 @@ cmd_status(struct portd *pd, struct ctl_client *c, struct request *req)
 	cJSON_AddNumberToObject(o, "interval_ms", pd->opts.interval_ms);
 	cJSON_AddNumberToObject(o, "resync_ms", pd->opts.resync_ms);
 	cJSON_AddStringToObject(o, "source", backend_source(pd->backend));
+	/* Where exec and exit of owners are learnt: "connector" (the
+	 * kernel's process events), else "polling" (re-read in slices). */
+	cJSON_AddStringToObject(o, "process_events", bs.proc_connector ?
+	    "connector" : "polling");
 	cJSON_AddNumberToObject(o, "snapshots", (double)pd->snapshots);
 	cJSON_AddNumberToObject(o, "last_snapshot_ms", pd->last_snap_ms);
 	cJSON_AddNumberToObject(o, "avg_snapshot_ms", pd->snapshots ?
@@ -173,6 +177,12 @@ cmd_status(struct portd *pd, struct ctl_client *c, struct request *req)
 	    (double)bs.procs_scanned);
 	cJSON_AddNumberToObject(cache, "fds_read", (double)bs.fds_read);
 	cJSON_AddNumberToObject(cache, "full_scans", (double)bs.full_scans);
+	cJSON_AddNumberToObject(cache, "count_rescans",
+	    (double)bs.count_rescans);
+	cJSON_AddNumberToObject(cache, "process_events",
+	    (double)bs.proc_events);
+	cJSON_AddNumberToObject(cache, "process_events_lost",
+	    (double)bs.proc_events_lost);
 	ctl_client_send(c, proto_reply_ok(req->id, o));
 }
 

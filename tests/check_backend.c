@@ -429,58 +429,135 @@ recv_fd_and_wait(int via)
 		pause();
 }
 
+static int
+has_pid(const int32_t *pids, size_t n, int32_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return 1;
+	return 0;
+}
+
 /*
  * A socket handed from one known process to another (SCM_RIGHTS) changes
- * owner without any new process or new socket: only the background
- * resync notices. With resync off the cache keeps the old owner.
+ * owner without any new process or new socket; the receiver's fd count
+ * grew by one, so the next snapshot finds it (the background resync is
+ * off: it plays no part), and once the sender closes its copy, its count
+ * fell by one and it is no owner any more.
  */
-START_TEST(test_resync_handover)
+START_TEST(test_handover)
 {
 	struct backend *b;
 	struct snapshot s;
 	uint16_t port;
 	uint64_t inode;
 	int32_t pids[4];
-	int sv[2], fd, status, resync;
+	int sv[2], fd, status;
 	pid_t kid;
 	char err[256], ack;
+	size_t n;
 
-	for (resync = 0; resync <= 1; resync++) {
-		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-		if ((kid = fork()) == 0) {
-			close(sv[0]);
-			recv_fd_and_wait(sv[1]);
-		}
-		ck_assert_int_gt(kid, 0);
-		close(sv[1]);
-		b = backend_new(0, err, sizeof(err));
-		ck_assert_ptr_nonnull(b);
-		/* interval == resync: every process is rescanned each
-		 * snapshot; 0 turns the resync off. */
-		backend_set_resync(b, 1000, resync ? 1000 : 0);
-		snapshot_init(&s);
-		take(b, NULL, &s);		/* both processes are known */
-		fd = bound_socket(SOCK_STREAM, AF_INET, &port, &inode);
-		take(b, NULL, &s);
-		ck_assert_uint_eq(rows_for(&s, inode, pids, 4), 1);
-		ck_assert_int_eq(pids[0], getpid());
-
-		send_fd(sv[0], fd);
-		ck_assert_int_eq(read(sv[0], &ack, 1), 1);
-		close(fd);			/* only the child holds it now */
-		take(b, NULL, &s);
-		ck_assert_uint_eq(rows_for(&s, inode, pids, 4), 1);
-		if (resync)
-			ck_assert_int_eq(pids[0], kid);
-		else
-			ck_assert_int_eq(pids[0], getpid());	/* stale */
-
-		kill(kid, SIGKILL);
-		ck_assert_int_eq(waitpid(kid, &status, 0), kid);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	if ((kid = fork()) == 0) {
 		close(sv[0]);
-		snapshot_clear(&s);
-		backend_free(b);
+		recv_fd_and_wait(sv[1]);
 	}
+	ck_assert_int_gt(kid, 0);
+	close(sv[1]);
+	b = backend_new(0, err, sizeof(err));
+	ck_assert_ptr_nonnull(b);
+	backend_set_resync(b, 1000, 0);
+	snapshot_init(&s);
+	take(b, NULL, &s);		/* both processes are known */
+	fd = bound_socket(SOCK_STREAM, AF_INET, &port, &inode);
+	take(b, NULL, &s);
+	ck_assert_uint_eq(rows_for(&s, inode, pids, 4), 1);
+	ck_assert_int_eq(pids[0], getpid());
+
+	send_fd(sv[0], fd);
+	ck_assert_int_eq(read(sv[0], &ack, 1), 1);
+	take(b, NULL, &s);		/* both hold it */
+	n = rows_for(&s, inode, pids, 4);
+	ck_assert_uint_eq(n, 2);
+	ck_assert(has_pid(pids, n, getpid()) && has_pid(pids, n, kid));
+
+	close(fd);			/* only the child holds it now */
+	take(b, NULL, &s);
+	ck_assert_uint_eq(rows_for(&s, inode, pids, 4), 1);
+	ck_assert_int_eq(pids[0], kid);
+
+	kill(kid, SIGKILL);
+	ck_assert_int_eq(waitpid(kid, &status, 0), kid);
+	close(sv[0]);
+	snapshot_clear(&s);
+	backend_free(b);
+}
+END_TEST
+
+/*
+ * A listener shared by fork. First the child exits and is not reaped yet
+ * (a zombie, still in /proc): it holds nothing and leaves the row while
+ * this process still holds the socket. Then a second child shares it and
+ * this process closes its copy and lives on: only the child is listed.
+ * Resync off, as above.
+ */
+START_TEST(test_zombie_and_parent_closes)
+{
+	struct backend *b;
+	struct snapshot s;
+	uint16_t port;
+	uint64_t inode;
+	int32_t pids[4];
+	int fd, status, go[2];
+	pid_t kid;
+	char err[256], c;
+	size_t n;
+
+	b = backend_new(0, err, sizeof(err));
+	ck_assert_ptr_nonnull(b);
+	backend_set_resync(b, 1000, 0);
+	snapshot_init(&s);
+	take(b, NULL, &s);
+	fd = bound_socket(SOCK_STREAM, AF_INET, &port, &inode);
+	ck_assert_int_eq(pipe(go), 0);
+	if ((kid = fork()) == 0) {
+		close(go[1]);
+		/* Exits when told: a zombie until the parent waits. */
+		_exit(read(go[0], &c, 1) == 1 ? 0 : 1);
+	}
+	ck_assert_int_gt(kid, 0);
+	close(go[0]);
+	take(b, NULL, &s);
+	n = rows_for(&s, inode, pids, 4);
+	ck_assert_uint_eq(n, 2);
+	ck_assert(has_pid(pids, n, getpid()) && has_pid(pids, n, kid));
+	ck_assert_int_eq(write(go[1], "x", 1), 1);
+	close(go[1]);
+	ck_assert_int_eq(waitid(P_PID, (id_t)kid, NULL, WEXITED | WNOWAIT),
+	    0);				/* exited, not reaped */
+	take(b, NULL, &s);
+	ck_assert_uint_eq(rows_for(&s, inode, pids, 4), 1);
+	ck_assert_int_eq(pids[0], getpid());
+	ck_assert_int_eq(waitpid(kid, &status, 0), kid);
+
+	if ((kid = fork()) == 0) {
+		pause();
+		_exit(0);
+	}
+	ck_assert_int_gt(kid, 0);
+	take(b, NULL, &s);
+	ck_assert_uint_eq(rows_for(&s, inode, pids, 4), 2);
+	close(fd);
+	take(b, NULL, &s);
+	ck_assert_uint_eq(rows_for(&s, inode, pids, 4), 1);
+	ck_assert_int_eq(pids[0], kid);
+
+	kill(kid, SIGKILL);
+	ck_assert_int_eq(waitpid(kid, &status, 0), kid);
+	snapshot_clear(&s);
+	backend_free(b);
 }
 END_TEST
 
@@ -529,17 +606,6 @@ reap_kids(const pid_t *kids, int n)
 		kill(kids[i], SIGKILL);
 		waitpid(kids[i], &status, 0);
 	}
-}
-
-static int
-has_pid(const int32_t *pids, size_t n, int32_t pid)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (pids[i] == pid)
-			return 1;
-	return 0;
 }
 
 /*
@@ -706,7 +772,8 @@ backend_suite(void)
 	tcase_add_test(tc, test_filter_ranges);
 	tcase_add_test(tc, test_only_listeners);
 	tcase_add_test(tc, test_incremental);
-	tcase_add_test(tc, test_resync_handover);
+	tcase_add_test(tc, test_handover);
+	tcase_add_test(tc, test_zombie_and_parent_closes);
 	tcase_add_test(tc, test_threaded_scan);
 	tcase_add_test(tc, test_snapshot_changes);
 	tcase_add_test(tc, test_quiet_then_fork);
