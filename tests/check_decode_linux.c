@@ -1106,6 +1106,160 @@ START_TEST(test_status_uids_malformed)
 }
 END_TEST
 
+/* ---- the proc connector ---------------------------------------------- */
+
+struct pevs {
+	struct pd_proc_event v[16];
+	size_t n;
+	size_t fail_at;		/* 1-based; 0: never */
+};
+
+static int
+pev_cb(void *arg, const struct pd_proc_event *ev)
+{
+	struct pevs *c = arg;
+
+	if (c->fail_at != 0 && c->n + 1 == c->fail_at)
+		return 1;
+	ck_assert_uint_lt(c->n, 16);
+	c->v[c->n++] = *ev;
+	return 0;
+}
+
+/*
+ * The capture holds the ack, the child's fork, its thread's fork and
+ * exit (skipped), its rename, exec and exit; proc_events.txt says what
+ * must come out.
+ */
+START_TEST(test_proc_events_fixture)
+{
+	struct pevs c;
+	char err[256] = "", *bin, *txt, *line, *save, kind[16];
+	size_t len, tlen, i = 0;
+	long a, b;
+	int n, want;
+
+	memset(&c, 0, sizeof(c));
+	bin = slurp("proc_events.bin", &len);
+	txt = slurp("proc_events.txt", &tlen);
+	n = decode_proc_events(bin, len, pev_cb, &c, err, sizeof(err));
+	ck_assert_msg(n == 5, "%d events: %s", n, err);
+	ck_assert_uint_eq(c.n, 5);
+	for (line = strtok_r(txt, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#')
+			continue;
+		b = 0;
+		ck_assert_int_ge(sscanf(line, "%15s %ld %ld", kind, &a, &b), 2);
+		ck_assert_uint_lt(i, c.n);
+		want = strcmp(kind, "ack") == 0 ? PD_PEV_ACK :
+		    strcmp(kind, "fork") == 0 ? PD_PEV_FORK :
+		    strcmp(kind, "change") == 0 ? PD_PEV_CHANGE :
+		    strcmp(kind, "exec") == 0 ? PD_PEV_EXEC :
+		    strcmp(kind, "exit") == 0 ? PD_PEV_EXIT : -1;
+		ck_assert_int_eq(c.v[i].kind, want);
+		if (want == PD_PEV_ACK)
+			ck_assert_int_eq(c.v[i].err, a);
+		else
+			ck_assert_int_eq(c.v[i].tgid, a);
+		if (want == PD_PEV_FORK)
+			ck_assert_int_eq(c.v[i].child, b);
+		i++;
+	}
+	ck_assert_uint_eq(i, 5);
+	free(bin);
+	free(txt);
+}
+END_TEST
+
+/* One connector message: nlmsghdr, cn_msg, proc_event of dlen bytes. */
+static size_t
+pev_msg(unsigned char *buf, uint16_t nltype, uint32_t idx, uint32_t what,
+    const int32_t *data, size_t ndata, size_t dlen)
+{
+	uint32_t u;
+	uint16_t h;
+	size_t mlen = 16 + 20 + dlen;
+
+	memset(buf, 0, mlen);
+	u = (uint32_t)mlen;
+	memcpy(buf, &u, 4);
+	memcpy(buf + 4, &nltype, 2);
+	memcpy(buf + 16, &idx, 4);		/* cb_id.idx */
+	u = 1;
+	memcpy(buf + 20, &u, 4);		/* cb_id.val */
+	h = (uint16_t)dlen;
+	memcpy(buf + 32, &h, 2);		/* len */
+	if (dlen >= 4)
+		memcpy(buf + 36, &what, 4);
+	if (ndata > 0 && dlen >= 16 + ndata * 4)
+		memcpy(buf + 36 + 16, data, ndata * 4);
+	return mlen;
+}
+
+START_TEST(test_proc_events_built)
+{
+	unsigned char buf[1024];
+	struct pevs c;
+	char err[256];
+	const int32_t thread_exit[] = { 101, 100 };
+	const int32_t exec_[] = { 100, 100 };
+	const int32_t thread_fork[] = { 100, 100, 102, 100 };
+	const int32_t ack_err[] = { 1 };	/* EPERM */
+	size_t len = 0;
+
+	memset(&c, 0, sizeof(c));
+	/* Another connector user's message, a thread's fork and exit:
+	 * skipped. A refused subscription: an ack with its errno. */
+	len += pev_msg(buf + len, 3, 7, 2, exec_, 2, 40);
+	len += pev_msg(buf + len, 3, 1, 1, thread_fork, 4, 40);
+	len += pev_msg(buf + len, 3, 1, 0x80000000u, thread_exit, 2, 40);
+	len += pev_msg(buf + len, 1, 1, 2, exec_, 2, 40);	/* NOOP */
+	len += pev_msg(buf + len, 3, 1, 0x10, exec_, 2, 40);	/* ptrace */
+	len += pev_msg(buf + len, 3, 1, 0, ack_err, 1, 40);
+	ck_assert_int_eq(decode_proc_events(buf, len, pev_cb, &c, err,
+	    sizeof(err)), 1);
+	ck_assert_int_eq(c.v[0].kind, PD_PEV_ACK);
+	ck_assert_int_eq(c.v[0].err, 1);
+
+	/* An exec: the process that executed. */
+	memset(&c, 0, sizeof(c));
+	len = pev_msg(buf, 3, 1, 2, exec_, 2, 40);
+	ck_assert_int_eq(decode_proc_events(buf, len, pev_cb, &c, err,
+	    sizeof(err)), 1);
+	ck_assert_int_eq(c.v[0].kind, PD_PEV_EXEC);
+	ck_assert_int_eq(c.v[0].tgid, 100);
+
+	/* Malformed: each one error, nothing passed on after it. */
+	len = pev_msg(buf, 3, 1, 2, exec_, 2, 40);
+	ck_assert_int_eq(decode_proc_events(buf, 10, pev_cb, &c, err,
+	    sizeof(err)), -1);		/* truncated header */
+	ck_assert_int_eq(decode_proc_events(buf, len - 1, pev_cb, &c, err,
+	    sizeof(err)), -1);		/* message overruns */
+	len = pev_msg(buf, 2, 1, 2, exec_, 2, 40);
+	ck_assert_int_eq(decode_proc_events(buf, len, pev_cb, &c, err,
+	    sizeof(err)), -1);		/* NLMSG_ERROR */
+	len = pev_msg(buf, 3, 1, 2, exec_, 2, 20);
+	ck_assert_int_eq(decode_proc_events(buf, len, pev_cb, &c, err,
+	    sizeof(err)), -1);		/* exec without its pids */
+	ck_assert_ptr_nonnull(strstr(err, "too short"));
+	len = pev_msg(buf, 3, 1, 1, thread_fork, 4, 24);
+	ck_assert_int_eq(decode_proc_events(buf, len, pev_cb, &c, err,
+	    sizeof(err)), -1);		/* fork without the child */
+	len = pev_msg(buf, 3, 1, 2, exec_, 2, 40);
+	buf[32] = 60;			/* data longer than the message */
+	ck_assert_int_eq(decode_proc_events(buf, len, pev_cb, &c, err,
+	    sizeof(err)), -1);
+	/* A callback that fails stops the walk. */
+	memset(&c, 0, sizeof(c));
+	c.fail_at = 1;
+	len = pev_msg(buf, 3, 1, 2, exec_, 2, 40);
+	ck_assert_int_eq(decode_proc_events(buf, len, pev_cb, &c, err,
+	    sizeof(err)), -1);
+	ck_assert_uint_eq(c.n, 0);
+}
+END_TEST
+
 static Suite *
 decode_linux_suite(void)
 {
@@ -1148,6 +1302,8 @@ decode_linux_suite(void)
 	tcase_add_test(tc, test_proc_stat_malformed);
 	tcase_add_test(tc, test_status_uids);
 	tcase_add_test(tc, test_status_uids_malformed);
+	tcase_add_test(tc, test_proc_events_fixture);
+	tcase_add_test(tc, test_proc_events_built);
 	suite_add_tcase(s, tc);
 	return s;
 }
