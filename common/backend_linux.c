@@ -178,6 +178,7 @@ struct backend {
 	int any_denied;			/* a scan this snapshot hit EACCES */
 	int fd_counts;			/* stat on /proc/PID/fd counts fds */
 	uint32_t nheld, held_max;	/* fd directories kept open */
+	int32_t self;			/* this process */
 	int cnfd;			/* proc connector, -1 if none */
 	int cn_live;			/* its subscription was acknowledged */
 	int cn_lost;			/* events lost (ENOBUFS) */
@@ -705,6 +706,25 @@ procs_unchanged(struct backend *b)
 	return same;
 }
 
+/*
+ * A process's fd count as the count pass compares it. This process's own
+ * count moves with every fd directory it keeps open (and the one it is
+ * listing, extra): without them, a socket closed here as a directory is
+ * kept would leave the count unchanged, and every process seen for the
+ * first time would make this one (with thousands of fds) be rescanned.
+ */
+static uint64_t
+own_count(const struct backend *b, const struct proc_ent *p, uint64_t n,
+    int listing)
+{
+	uint64_t mine;
+
+	if ((int32_t)p->key != b->self)
+		return n;
+	mine = (uint64_t)b->nheld + (listing ? 1 : 0);
+	return n > mine ? n - mine : 0;
+}
+
 /* Closes a process's kept fd directory, if any. */
 static void
 proc_release_fd(struct backend *b, struct proc_ent *p)
@@ -864,7 +884,8 @@ scan_proc(struct backend *b, struct scanner *s, struct proc_ent *p)
 	/* Counted before listing: an fd opened meanwhile makes the count
 	 * differ next time, never hides. */
 	if (b->fd_counts && !(b->flags & BACKEND_ONESHOT))
-		p->nfds = fstat(dfd, &st) == 0 ? (uint64_t)st.st_size : 0;
+		p->nfds = fstat(dfd, &st) == 0 ? own_count(b, p,
+		    (uint64_t)st.st_size, dfd != p->fdfd) : 0;
 	if (p->fdfd == -1 && !(b->flags & BACKEND_ONESHOT) &&
 	    b->nheld < b->held_max) {
 		p->fdfd = dfd;
@@ -1318,7 +1339,7 @@ scan_changed(struct backend *b)
 		}
 		/* Gone (reaped, or the directory is another pid's now):
 		 * it holds nothing. */
-		n = r == 0 ? (uint64_t)st.st_size : 0;
+		n = r == 0 ? own_count(b, p, (uint64_t)st.st_size, 0) : 0;
 		if (n == p->nfds)
 			continue;
 		b->stats.count_rescans++;
@@ -1804,6 +1825,7 @@ backend_new(int flags, char *err, size_t errlen)
 	b->lafd = -1;
 	b->nlfd = -1;
 	b->euid = geteuid();
+	b->self = (int32_t)getpid();
 	b->resync_cursor = 0;
 	b->young_snaps = 10;
 	if ((b->procfd = open("/proc", O_RDONLY | O_DIRECTORY |
