@@ -20,7 +20,9 @@
  * the events marked, a resync slice, and of every process whose fd count
  * changed (the count pass: one fstat each; it sees SCM_RIGHTS receipt, a
  * holder's close, bind+listen+fork in a known process, and zombies,
- * whose fd directory is empty). Then it searches for the owners of
+ * whose fd directory is empty; a busy process, whose count changes at
+ * every snapshot, is read in full only every BUSY_EVERY snapshots, its
+ * listeners' fds in between). Then it searches for the owners of
  * sockets still nobody's: first among processes that already hold
  * listeners, then recently started ones, then, only if that fails, every
  * process. In a steady state that is one dump, the events, one fstat per
