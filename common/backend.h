@@ -35,6 +35,7 @@ struct backend_stats {
 	uint64_t cache_inodes;		/* inodes currently cached */
 	uint64_t cache_unowned;		/* remembered inodes with no owner */
 	uint64_t count_rescans;		/* rescans: a process's fd count changed */
+	uint64_t busy_deferred;		/* such rescans put off (busy processes) */
 	uint64_t proc_events;		/* process events used (Linux connector) */
 	uint64_t proc_events_lost;	/* times the kernel dropped some */
 	int	 proc_connector;	/* 1: fork/exec/exit events arrive */

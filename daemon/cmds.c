@@ -138,6 +138,8 @@ cmd_status(struct portd *pd, struct ctl_client *c, struct request *req)
 	cJSON_AddNumberToObject(cache, "full_scans", (double)bs.full_scans);
 	cJSON_AddNumberToObject(cache, "count_rescans",
 	    (double)bs.count_rescans);
+	cJSON_AddNumberToObject(cache, "busy_deferred",
+	    (double)bs.busy_deferred);
 	cJSON_AddNumberToObject(cache, "process_events",
 	    (double)bs.proc_events);
 	cJSON_AddNumberToObject(cache, "process_events_lost",

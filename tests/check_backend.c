@@ -563,6 +563,141 @@ START_TEST(test_zombie_and_parent_closes)
 }
 END_TEST
 
+/*
+ * A busy child (a server whose connections come and go): BUSY_FILES fds,
+ * a copy of the listener lfd, and commands over via, each acked with one
+ * byte: 'f' opens or closes one more fd (its count changes), 'c' closes
+ * its copy of lfd and does an 'f', 'r' receives an fd (SCM_RIGHTS).
+ */
+#define BUSY_FILES	600
+
+static void
+busy_child(int via, int lfd)
+{
+	struct msghdr msg;
+	struct iovec iov;
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	int i, extra = -1;
+	char cmd;
+
+	for (i = 0; i < BUSY_FILES; i++)
+		if (open("/dev/null", O_RDONLY) == -1)
+			_exit(1);
+	while (read(via, &cmd, 1) == 1) {
+		if (cmd == 'r') {
+			memset(&msg, 0, sizeof(msg));
+			iov.iov_base = &cmd;
+			iov.iov_len = 1;
+			msg.msg_iov = &iov;
+			msg.msg_iovlen = 1;
+			msg.msg_control = u.buf;
+			msg.msg_controllen = sizeof(u.buf);
+			if (recvmsg(via, &msg, 0) != 1)
+				_exit(1);
+		} else {
+			if (cmd == 'c')
+				close(lfd);
+			if (extra == -1) {
+				extra = open("/dev/null", O_RDONLY);
+			} else {
+				close(extra);
+				extra = -1;
+			}
+		}
+		if (write(via, "k", 1) != 1)
+			_exit(1);
+	}
+	_exit(0);
+}
+
+static void
+busy_cmd(int via, char cmd)
+{
+	char ack;
+
+	ck_assert_int_eq(write(via, &cmd, 1), 1);
+	ck_assert_int_eq(read(via, &ack, 1), 1);
+}
+
+/*
+ * A process with many fds whose count changes at every snapshot is only
+ * rescanned in full every few snapshots (BUSY_EVERY in backend_linux.c:
+ * 8), but a listener copy it closes still leaves at once, and one it is
+ * handed shows within those few snapshots. Resync off.
+ */
+START_TEST(test_busy_process)
+{
+	struct backend *b;
+	struct backend_stats st;
+	struct snapshot s;
+	uint16_t port, port2;
+	uint64_t inode, inode2;
+	int32_t pids[4];
+	int sv[2], fd, fd2, status, i;
+	pid_t kid;
+	char err[256];
+	size_t n;
+
+	fd = bound_socket(SOCK_STREAM, AF_INET, &port, &inode);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	if ((kid = fork()) == 0) {
+		close(sv[0]);
+		busy_child(sv[1], fd);
+	}
+	ck_assert_int_gt(kid, 0);
+	close(sv[1]);
+	b = backend_new(0, err, sizeof(err));
+	ck_assert_ptr_nonnull(b);
+	backend_set_resync(b, 1000, 0);
+	snapshot_init(&s);
+	busy_cmd(sv[0], 'f');		/* its fds are open */
+	take(b, NULL, &s);
+	n = rows_for(&s, inode, pids, 4);
+	ck_assert_uint_eq(n, 2);
+	ck_assert(has_pid(pids, n, getpid()) && has_pid(pids, n, kid));
+	for (i = 0; i < 4; i++) {	/* busy now */
+		busy_cmd(sv[0], 'f');
+		take(b, NULL, &s);
+	}
+	backend_get_stats(b, &st);
+	ck_assert_uint_gt(st.busy_deferred, 0);
+
+	busy_cmd(sv[0], 'c');		/* closes its copy, count changes */
+	take(b, NULL, &s);
+	ck_assert_uint_eq(rows_for(&s, inode, pids, 4), 1);
+	ck_assert_int_eq(pids[0], getpid());
+
+	fd2 = bound_socket(SOCK_STREAM, AF_INET, &port2, &inode2);
+	take(b, NULL, &s);
+	for (i = 0; i < 4; i++) {	/* busy again */
+		busy_cmd(sv[0], 'f');
+		take(b, NULL, &s);
+	}
+	ck_assert_int_eq(write(sv[0], "r", 1), 1);
+	send_fd(sv[0], fd2);
+	ck_assert_int_eq(read(sv[0], err, 1), 1);
+	for (i = 0; i < 10; i++) {
+		busy_cmd(sv[0], 'f');
+		take(b, NULL, &s);
+		if (rows_for(&s, inode2, pids, 4) == 2)
+			break;
+	}
+	n = rows_for(&s, inode2, pids, 4);
+	ck_assert_uint_eq(n, 2);
+	ck_assert(has_pid(pids, n, getpid()) && has_pid(pids, n, kid));
+
+	close(sv[0]);
+	ck_assert_int_eq(waitpid(kid, &status, 0), kid);
+	close(fd);
+	close(fd2);
+	snapshot_clear(&s);
+	backend_free(b);
+}
+END_TEST
+
 /* Children that hold fds like real processes and wait to be killed. */
 #define KIDS	96
 
@@ -776,6 +911,7 @@ backend_suite(void)
 	tcase_add_test(tc, test_incremental);
 	tcase_add_test(tc, test_handover);
 	tcase_add_test(tc, test_zombie_and_parent_closes);
+	tcase_add_test(tc, test_busy_process);
 	tcase_add_test(tc, test_threaded_scan);
 	tcase_add_test(tc, test_snapshot_changes);
 	tcase_add_test(tc, test_quiet_then_fork);
