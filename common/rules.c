@@ -49,8 +49,7 @@ int
 rules_protected(const struct config *c, const struct proc_info *p,
     int32_t self)
 {
-	if (p->pid <= 2 || p->ppid == 2 || p->pid == self ||
-	    p->pid == PD_PID_SYSTEM)
+	if (proc_never_signal(p, self))
 		return 1;
 	return glob_any(&c->protect_commands, p->comm, PD_GLOB_NAMES) ||
 	    glob_any(&c->protect_users, p->user, PD_GLOB_NAMES);
