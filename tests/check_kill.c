@@ -4,6 +4,8 @@
  * real child processes.
  */
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -304,13 +306,14 @@ static const struct {
 	{ KILL_PROTECTED, "protected", 1 },
 	{ KILL_DRYRUN, "dry run", 0 },
 	{ KILL_FAILED, "failed", 1 },
+	{ KILL_NOT_HOLDER, "no longer holds the port", 0 },
 };
 
 START_TEST(test_outcomes)
 {
 	size_t i, j, n = sizeof(outcomes) / sizeof(outcomes[0]);
 
-	ck_assert_uint_eq(n, KILL_FAILED + 1);	/* every outcome listed */
+	ck_assert_uint_eq(n, KILL_OUTCOME_LAST + 1);	/* every one listed */
 	for (i = 0; i < n; i++) {
 		ck_assert_str_eq(kill_outcome_name(outcomes[i].outcome),
 		    outcomes[i].name);
@@ -321,9 +324,15 @@ START_TEST(test_outcomes)
 		for (j = 0; j < i; j++)
 			ck_assert_str_ne(kill_outcome_name(outcomes[i].outcome),
 			    kill_outcome_name(outcomes[j].outcome));
+		/* The wire carries the name: it parses back. */
+		ck_assert_int_eq(kill_outcome_parse(outcomes[i].name),
+		    outcomes[i].outcome);
 	}
+	ck_assert_int_eq(kill_outcome_parse("unknown"), -1);
+	ck_assert_int_eq(kill_outcome_parse("Exited"), -1);
+	ck_assert_int_eq(kill_outcome_parse(NULL), -1);
 	ck_assert_str_eq(kill_outcome_name(-1), "unknown");
-	ck_assert_str_eq(kill_outcome_name(KILL_FAILED + 1), "unknown");
+	ck_assert_str_eq(kill_outcome_name(KILL_OUTCOME_LAST + 1), "unknown");
 	ck_assert_str_eq(kill_outcome_name(1000), "unknown");
 }
 END_TEST
@@ -444,6 +453,26 @@ spawn(void)
 	return pid;
 }
 
+/*
+ * spawn() with a socket only the child holds (made before the fork,
+ * closed here after it): the backend's gate finds it among the child's
+ * descriptors. Its inode into *inode.
+ */
+static pid_t
+spawn_holding(uint64_t *inode)
+{
+	struct stat st;
+	pid_t pid;
+	int fd;
+
+	ck_assert_int_ge(fd = socket(AF_INET, SOCK_DGRAM, 0), 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	*inode = (uint64_t)st.st_ino;
+	pid = spawn();
+	close(fd);
+	return pid;
+}
+
 /* Checked teardown: whatever a test left running is killed and reaped. */
 static void
 reap_child(void)
@@ -523,14 +552,14 @@ START_TEST(test_guard_reuse)
 	ck_assert_int_eq(proc_info_copy(&wrong, &p), 0);
 	wrong.start_time = p.start_time + 1;
 	ck_assert_int_eq(backend_proc_alive(&wrong), 0);
-	ck_assert_int_eq(backend_signal(&wrong, SIGTERM, err, sizeof(err)),
+	ck_assert_int_eq(backend_signal(&wrong, NULL, 0, SIGTERM, err, sizeof(err)),
 	    SIG_REUSED);
 	sleep_ms(100);
 	ck_assert_int_eq(waitpid(pid, &status, WNOHANG), 0);
 	ck_assert_int_eq(backend_proc_alive(&p), 1);
 
 	/* The right one: sent, and the child dies of it. */
-	ck_assert_int_eq(backend_signal(&p, SIGTERM, err, sizeof(err)),
+	ck_assert_int_eq(backend_signal(&p, NULL, 0, SIGTERM, err, sizeof(err)),
 	    SIG_SENT);
 	status = wait_child(pid);
 	ck_assert(WIFSIGNALED(status));
@@ -538,7 +567,7 @@ START_TEST(test_guard_reuse)
 
 	/* Reaped: gone (or, if the pid was reused at once, reused). */
 	ck_assert_int_eq(backend_proc_alive(&p), 0);
-	r = backend_signal(&p, SIGTERM, err, sizeof(err));
+	r = backend_signal(&p, NULL, 0, SIGTERM, err, sizeof(err));
 	ck_assert_int_ne(r, SIG_SENT);
 	ck_assert_msg(r == SIG_GONE || r == SIG_REUSED, "result %d", r);
 	proc_info_clear(&wrong);
@@ -560,7 +589,7 @@ START_TEST(test_guard_protected)
 	/* Ourselves, with the right start time: still never. */
 	ck_assert_int_eq(backend_proc_info(getpid(), &p), 0);
 	ck_assert_int_eq(backend_proc_alive(&p), 1);
-	ck_assert_int_eq(backend_signal(&p, 0, err, sizeof(err)),
+	ck_assert_int_eq(backend_signal(&p, NULL, 0, 0, err, sizeof(err)),
 	    SIG_PROTECTED);
 	proc_info_clear(&p);
 
@@ -569,16 +598,16 @@ START_TEST(test_guard_protected)
 		memset(&p, 0, sizeof(p));
 		p.pid = 1;
 	}
-	ck_assert_int_eq(backend_signal(&p, 0, err, sizeof(err)),
+	ck_assert_int_eq(backend_signal(&p, NULL, 0, 0, err, sizeof(err)),
 	    SIG_PROTECTED);
 	proc_info_clear(&p);
 
 	memset(&p, 0, sizeof(p));
 	p.pid = 0;	/* kill(0) would signal our process group */
-	ck_assert_int_eq(backend_signal(&p, 0, err, sizeof(err)),
+	ck_assert_int_eq(backend_signal(&p, NULL, 0, 0, err, sizeof(err)),
 	    SIG_PROTECTED);
 	p.pid = -1;	/* kill(-1) would signal everything */
-	ck_assert_int_eq(backend_signal(&p, 0, err, sizeof(err)),
+	ck_assert_int_eq(backend_signal(&p, NULL, 0, 0, err, sizeof(err)),
 	    SIG_PROTECTED);
 	ck_assert_str_eq(err, "");
 }
@@ -600,7 +629,7 @@ START_TEST(test_guard_zombie)
 
 	/* Exited but not reaped: not alive, and not signalled. */
 	ck_assert_int_eq(backend_proc_alive(&p), 0);
-	r = backend_signal(&p, SIGTERM, err, sizeof(err));
+	r = backend_signal(&p, NULL, 0, SIGTERM, err, sizeof(err));
 	ck_assert_int_eq(r, SIG_GONE);
 
 	status = wait_child(pid);
@@ -620,11 +649,11 @@ START_TEST(test_plan_signal_real)
 {
 	struct snapshot s, now;
 	struct kill_plan kp;
-	struct sock_info si = sock(PD_TCP, PD_INET, 65001, 424242),
+	struct sock_info si = sock(PD_TCP, PD_INET, 65001, 0),
 	    other = sock(PD_TCP, PD_INET, 65002, 434343);
 	struct proc_info p, self;
 	const struct kill_target *t;
-	pid_t pid = spawn();
+	pid_t pid = spawn_holding(&si.inode);
 	int status, idx;
 
 	snapshot_init(&s);
@@ -698,9 +727,9 @@ START_TEST(test_plan_released_real)
 {
 	struct snapshot s, now;
 	struct kill_plan kp;
-	struct sock_info si = sock(PD_UDP, PD_INET6, 65003, 515151);
+	struct sock_info si = sock(PD_UDP, PD_INET6, 65003, 0);
 	struct proc_info p;
-	pid_t pid = spawn();
+	pid_t pid = spawn_holding(&si.inode);
 	int idx;
 
 	snapshot_init(&s);
@@ -717,6 +746,51 @@ START_TEST(test_plan_released_real)
 	kill_plan_free(&kp);
 	proc_info_clear(&p);
 	snapshot_clear(&s);
+}
+END_TEST
+
+START_TEST(test_plan_gate_not_holder)
+{
+	struct snapshot s, now;
+	struct kill_plan kp;
+	struct sock_info mine = sock(PD_TCP, PD_INET, 65004, 0),
+	    theirs = sock(PD_TCP, PD_INET, 65004, 0);
+	struct proc_info p;
+	char err[128] = "";
+	pid_t pid;
+	int idx, fd;
+	struct stat st;
+
+	/* The cache says the child holds a socket; it holds another one. */
+	pid = spawn_holding(&mine.inode);
+	ck_assert_int_ge(fd = socket(AF_INET, SOCK_STREAM, 0), 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	theirs.inode = (uint64_t)st.st_ino;	/* ours, made after the fork */
+	snapshot_init(&s);
+	snapshot_init(&now);
+	ck_assert_int_eq(backend_proc_info(pid, &p), 0);
+	ck_assert_int_ge(idx = snapshot_add_proc(&s, &p), 0);
+	ck_assert_ptr_nonnull(snapshot_add_row(&s, &theirs, idx, PD_OWNER_OK));
+	ck_assert_int_eq(kill_plan_build(&kp, &s, NULL, 0), 0);
+	ck_assert_uint_eq(kill_plan_signal(&kp, SIGTERM), 0);
+	ck_assert_int_eq(kp.targets[0].outcome, KILL_NOT_HOLDER);
+	ck_assert_int_eq(kp.targets[0].signalled, 0);
+	ck_assert(!kill_outcome_failed(kp.targets[0].outcome));
+	/* Not signalled: it still runs. */
+	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
+	/* The backend's gate itself, both ways. */
+	ck_assert_int_eq(backend_signal(&p, &theirs, 1, SIGTERM, err,
+	    sizeof(err)), SIG_NOT_HOLDER);
+	ck_assert_int_eq(backend_signal(&p, &theirs, 0, SIGTERM, err,
+	    sizeof(err)), SIG_NOT_HOLDER);
+	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
+	ck_assert_int_eq(backend_signal(&p, &mine, 1, SIGTERM, err,
+	    sizeof(err)), SIG_SENT);
+	ck_assert(WIFSIGNALED(wait_child(pid)));
+	kill_plan_free(&kp);
+	proc_info_clear(&p);
+	snapshot_clear(&s);
+	close(fd);
 }
 END_TEST
 
@@ -752,6 +826,7 @@ kill_suite(void)
 	tcase_add_test(tc, test_guard_zombie);
 	tcase_add_test(tc, test_plan_signal_real);
 	tcase_add_test(tc, test_plan_released_real);
+	tcase_add_test(tc, test_plan_gate_not_holder);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -17,7 +17,7 @@ PATIENT = ("--timeout", "60")
 
 OUTCOMES = {"exited", "killed", "released", "still running",
             "permission denied", "gone before signalled", "pid reused",
-            "protected", "dry run", "failed"}
+            "protected", "dry run", "failed", "no longer holds the port"}
 
 
 class KillTest(PortdTestCase):
@@ -66,7 +66,8 @@ class KillTest(PortdTestCase):
         rows, lines = parse_table(out)
         self.assertEqual([r["PID"] for r in rows], [str(h.pid)])
         self.assertEqual(lines, ["pid %d (%s): SIGTERM, exited"
-                                 % (h.pid, comm)])
+                                 % (h.pid, comm),
+                                 "port %d: free" % h.port])
         self.assertTrue(h.wait_dead())
 
     def test_escalates_to_kill(self):
@@ -97,8 +98,11 @@ class KillTest(PortdTestCase):
                                     "--no-escalate")
         self.assertEqual(rc, 2, err)
         _, lines = parse_table(out)
+        comm = proc_comm(h.pid)
         self.assertEqual(lines, ["pid %d (%s): SIGTERM, still running"
-                                 % (h.pid, proc_comm(h.pid))])
+                                 % (h.pid, comm),
+                                 "port %d: still held by pid %d (%s)"
+                                 % (h.port, h.pid, comm)])
         self.assertTrue(h.alive())
 
     def test_dry_run(self):
@@ -116,7 +120,8 @@ class KillTest(PortdTestCase):
         self.assertEqual(rc, 0, err)
         _, lines = parse_table(out)
         self.assertEqual(lines, ["pid %d (%s): would be signalled (dry run)"
-                                 % (h.pid, proc_comm(h.pid))])
+                                 % (h.pid, proc_comm(h.pid)),
+                                 "port %d: held (dry run)" % h.port])
         self.assertTrue(h.alive())
         self.assertHeld(h)
 
