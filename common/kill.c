@@ -600,16 +600,17 @@ int
 kill_run_poll(struct kill_run *run, int64_t now_ms)
 {
 	struct snapshot now;
-	size_t holding = 1;
+	size_t holding = 1, i;
+	int ok, present = 1;
 
 	if (run->done)
 		return 1;
 	snapshot_init(&now);
-	if (backend_sockets(run->b, &run->filter, &now, run->err,
-	    sizeof(run->err)) == 0)
+	if ((ok = backend_sockets(run->b, &run->filter, &now, run->err,
+	    sizeof(run->err)) == 0))
 		holding = kill_plan_update(&run->plan, &now);
-	snapshot_clear(&now);
 	if (holding > 0) {
+		snapshot_clear(&now);
 		if (now_ms < run->deadline)
 			return 0;
 		if (run->par.escalate && !run->escalated &&
@@ -618,9 +619,21 @@ kill_run_poll(struct kill_run *run, int64_t now_ms)
 			run->deadline = now_ms + KILL_GRACE_MS;
 			return 0;
 		}
+	} else if (ok) {
+		/* Every socket of the plan gone from the table: free, and
+		 * no one is left to look for (the cheap, common end). */
+		for (i = 0, present = 0; i < now.nrows && !present; i++)
+			present = plan_has_sock(&run->plan, &now.rows[i].sock);
+		if (!present && kill_plan_settle(&run->plan, &now) != -1) {
+			snapshot_clear(&now);
+			kill_plan_finish(&run->plan);
+			run->done = 1;
+			return 1;
+		}
 	}
-	/* Every target dealt with (or out of time): the kernel's table
-	 * says whether the port is free, and who else holds it. */
+	snapshot_clear(&now);
+	/* A socket is still there (or out of time): a fresh look says who
+	 * holds it now, acts on new holders, or settles. */
 	if (look(run, 1, now_ms) == -1) {
 		kill_run_stop(run);
 		return 1;

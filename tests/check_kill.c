@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "compat.h"
 #include "fixture.h"
 #include "kill.h"
 
@@ -74,6 +75,177 @@ find_target(const struct kill_plan *kp, int32_t pid, uint64_t start)
 }
 
 /* ---- the plan --------------------------------------------------------- */
+
+START_TEST(test_never_signal)
+{
+	/* pid, ppid, self, never */
+	static const struct {
+		int32_t pid, ppid, self;
+		int never;
+	} want[] = {
+		{ 0, 0, 999, 1 },	/* the kernel */
+		{ 1, 0, 999, 1 },	/* init */
+		{ 2, 0, 999, 1 },	/* kthreadd */
+		{ 50, 2, 999, 1 },	/* a kernel thread */
+		{ 999, 1, 999, 1 },	/* self */
+		{ -5, 1, 999, 1 },	/* nonsense */
+		{ 3, 1, 999, 0 },
+		{ 1000, 999, 999, 0 },	/* a child of self is fair game */
+		{ 4, 1, 0, PD_PID_SYSTEM == 4 },	/* Windows's System */
+	};
+	struct proc_info p;
+	size_t i;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		p = proc(want[i].pid, want[i].ppid, 1, NULL);
+		ck_assert_msg(proc_never_signal(&p, want[i].self) ==
+		    want[i].never, "pid %d ppid %d", (int)want[i].pid,
+		    (int)want[i].ppid);
+	}
+}
+END_TEST
+
+START_TEST(test_plan_add_holders)
+{
+	struct snapshot s, fresh;
+	struct kill_plan kp;
+	struct sock_info si = sock(PD_TCP, PD_INET, 80, 7),
+	    other = sock(PD_TCP, PD_INET, 80, 8),
+	    unowned = sock(PD_TCP, PD_INET6, 80, 9);
+	const int32_t self = 4000;
+
+	/* The cache knows the worker only; the kernel shows the parent. */
+	snapshot_init(&s);
+	snapshot_init(&fresh);
+	add_owned(&s, &si, 101, 100, 6);
+	ck_assert_ptr_nonnull(snapshot_add_row(&s, &unowned, -1,
+	    PD_OWNER_NONE));
+	ck_assert_int_eq(kill_plan_build(&kp, &s, NULL, 0), 0);
+	ck_assert_uint_eq(kp.ntargets, 1);
+	ck_assert_uint_eq(kp.unowned, 1);
+	add_owned(&fresh, &si, 100, 1, 5);	/* the parent: new */
+	add_owned(&fresh, &si, 101, 100, 6);	/* the worker: known */
+	add_owned(&fresh, &other, 300, 1, 3);	/* another socket: no */
+	add_owned(&fresh, &unowned, 400, 1, 4);	/* now visible */
+	add_owned(&fresh, &si, 4000, 1, 9);	/* self: protected */
+	add_owned(&fresh, &si, 1, 0, 1);	/* init: protected */
+	snapshot_sort(&fresh);
+	ck_assert_int_eq(kill_plan_add_holders(&kp, &fresh, &self, 1), 4);
+	ck_assert_uint_eq(kp.ntargets, 5);
+	ck_assert_int_eq(find_target(&kp, 100, 5)->outcome, KILL_PENDING);
+	ck_assert_int_eq(find_target(&kp, 400, 4)->outcome, KILL_PENDING);
+	ck_assert_int_eq(find_target(&kp, 4000, 9)->outcome, KILL_PROTECTED);
+	ck_assert_int_eq(find_target(&kp, 1, 1)->outcome, KILL_PROTECTED);
+	/* Again: nothing new, no duplicate pairs. */
+	ck_assert_int_eq(kill_plan_add_holders(&kp, &fresh, &self, 1), 0);
+	ck_assert_uint_eq(kp.ntargets, 5);
+	ck_assert_uint_eq(kp.nsocks, 2 + 4);
+	/* A holder found later is a signalled target's own socket holder:
+	 * once signalled, the table without its socket releases it. */
+	kp.targets[1].signalled = SIGCONT;
+	snapshot_clear(&s);
+	ck_assert_uint_eq(kill_plan_update(&kp, &s), 0);
+	kill_plan_free(&kp);
+	snapshot_clear(&fresh);
+}
+END_TEST
+
+START_TEST(test_plan_settle_and_ports)
+{
+	struct snapshot s, fresh;
+	struct kill_plan kp;
+	struct sock_info a = sock(PD_TCP, PD_INET, 8080, 11),
+	    b = sock(PD_TCP, PD_INET, 9090, 12),
+	    b_new = sock(PD_TCP, PD_INET, 9090, 13),
+	    u = sock(PD_UDP, PD_INET, 8080, 14);
+	struct portspec ps[4];
+	struct filter f;
+	size_t i;
+	static const char *const spec[] = { "8080", "9090/tcp", "7070",
+	    "8080/udp" };
+
+	filter_init(&f);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(portspec_parse(spec[i], NULL, &ps[i], NULL,
+		    0), 0);
+		ck_assert_int_eq(filter_add(&f, &ps[i]), 0);
+	}
+	snapshot_init(&s);
+	snapshot_init(&fresh);
+	add_owned(&s, &a, 100, 1, 1);
+	add_owned(&s, &b, 200, 1, 2);
+	ck_assert_int_eq(kill_plan_build(&kp, &s, NULL, 0), 0);
+	/* Before settling: held, not known to be free. */
+	ck_assert_int_eq(kill_port_state(&kp, &s, &f, &ps[0]),
+	    KILL_PORT_UNSETTLED);
+	ck_assert_int_eq(kill_port_state(&kp, &s, &f, &ps[2]),
+	    KILL_PORT_UNUSED);
+	/* Both exited (decided): only the table can fail it now. */
+	kp.targets[0].outcome = kp.targets[1].outcome = KILL_EXITED;
+	/* After: 8080's socket is gone; 9090's is still there, with an
+	 * owner the plan never had; a new socket on 9090 and a UDP one on
+	 * 8080 are not the plan's. */
+	add_owned(&fresh, &b, 201, 1, 3);
+	add_owned(&fresh, &b_new, 202, 1, 4);
+	add_owned(&fresh, &u, 203, 1, 5);
+	ck_assert_int_eq(kill_plan_settle(&kp, &fresh), 1);
+	ck_assert_uint_eq(kp.remain.nrows, 1);
+	ck_assert_uint_eq(kp.remain.rows[0].sock.inode, 12);
+	ck_assert_int_eq(snapshot_row_proc(&kp.remain,
+	    &kp.remain.rows[0])->pid, 201);
+	ck_assert_int_eq(kill_port_state(&kp, &s, &f, &ps[0]), KILL_PORT_FREE);
+	ck_assert_int_eq(kill_port_state(&kp, &s, &f, &ps[1]), KILL_PORT_HELD);
+	ck_assert_int_eq(kill_port_state(&kp, &s, &f, &ps[2]),
+	    KILL_PORT_UNUSED);
+	ck_assert_int_eq(kill_port_state(&kp, &s, &f, &ps[3]),
+	    KILL_PORT_UNUSED);
+	ck_assert(kill_plan_failed(&kp));
+	ck_assert_str_eq(kill_port_state_name(KILL_PORT_FREE), "free");
+	ck_assert_str_eq(kill_port_state_name(KILL_PORT_HELD), "held");
+	ck_assert_str_eq(kill_port_state_name(KILL_PORT_UNUSED), "unused");
+	/* Nothing left: free, and not a failure. */
+	snapshot_clear(&fresh);
+	ck_assert_int_eq(kill_plan_settle(&kp, &fresh), 0);
+	ck_assert_int_eq(kill_port_state(&kp, &s, &f, &ps[1]), KILL_PORT_FREE);
+	ck_assert(!kill_plan_failed(&kp));
+	/* An unowned socket settles as held: a failure. */
+	kill_plan_free(&kp);
+	snapshot_clear(&s);
+	ck_assert_ptr_nonnull(snapshot_add_row(&s, &a, -1, PD_OWNER_DENIED));
+	ck_assert_int_eq(kill_plan_build(&kp, &s, NULL, 0), 0);
+	ck_assert(kill_plan_failed(&kp));	/* unsettled: unowned */
+	ck_assert_int_eq(kill_plan_settle(&kp, &s), 1);
+	ck_assert_int_eq(kp.remain.rows[0].reason, PD_OWNER_DENIED);
+	ck_assert(kill_plan_failed(&kp));
+	kill_plan_free(&kp);
+	snapshot_clear(&s);
+}
+END_TEST
+
+START_TEST(test_target_text)
+{
+	struct kill_target t;
+	char buf[256];
+
+	memset(&t, 0, sizeof(t));
+	t.outcome = KILL_EXITED;
+	t.signalled = t.first_signal = SIGTERM;
+	ck_assert_str_eq(kill_target_text(&t, buf, sizeof(buf)),
+	    "exited after SIGTERM");
+	t.outcome = KILL_KILLED;
+	t.signalled = SIGKILL;
+	ck_assert_str_eq(kill_target_text(&t, buf, sizeof(buf)),
+	    "killed after SIGTERM and SIGKILL");
+	memset(&t, 0, sizeof(t));
+	t.outcome = KILL_NOT_HOLDER;
+	ck_assert_str_eq(kill_target_text(&t, buf, sizeof(buf)),
+	    "no longer holds the port");
+	t.outcome = KILL_DENIED;
+	snprintf(t.err, sizeof(t.err), "uid 7 may not signal pid 9");
+	ck_assert_str_eq(kill_target_text(&t, buf, sizeof(buf)),
+	    "failed: permission denied: uid 7 may not signal pid 9");
+}
+END_TEST
 
 START_TEST(test_plan_dualstack)
 {
@@ -801,6 +973,10 @@ kill_suite(void)
 	TCase *tc;
 
 	tc = tcase_create("plan");
+	tcase_add_test(tc, test_never_signal);
+	tcase_add_test(tc, test_plan_add_holders);
+	tcase_add_test(tc, test_plan_settle_and_ports);
+	tcase_add_test(tc, test_target_text);
 	tcase_add_test(tc, test_plan_dualstack);
 	tcase_add_test(tc, test_plan_shared_socket);
 	tcase_add_test(tc, test_plan_reused_pid);
