@@ -119,7 +119,7 @@ held_by(const struct kill_plan *kp, const struct filter *f,
 			    "?");
 		else
 			n += (size_t)snprintf(buf + n, len - n, "%sa socket "
-			    "whose owner cannot be seen (%s)", n ? ", " : "",
+			    "(%s)", n ? ", " : "",
 			    pd_reason_text(r->rows[i].reason));
 	}
 }

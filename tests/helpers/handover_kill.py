@@ -3,6 +3,7 @@
 
     python3 handover_kill.py MODE [--ignore-term] [--delay-ms N]
                              [--hold-ms N] [--close-on-usr1]
+                             [--first-as USER]
 
 MODE says who holds the listener (127.0.0.1, a port the kernel picks):
   fork        the first process binds and listens, then forks: both hold it
@@ -20,6 +21,8 @@ MODE says who holds the listener (127.0.0.1, a port the kernel picks):
   --hold-ms N    the first process holds the listener alone for N ms
                  before the fork or the handover (so a daemon has seen it
                  as the owner first)
+  --first-as USER  (pass, as root) the first process becomes USER before
+                 it binds, the receiver stays root: one socket, two users
   --close-on-usr1  (fork, pass) the first process closes its copy when it
                  gets SIGUSR1 and lives on: a test lets a daemon see it
                  holding the listener first
@@ -35,8 +38,10 @@ A receiver whose sender fails before the handover exits. On a setup error
 it prints one line to stderr and exits 2.
 """
 import argparse
+import ctypes
 import json
 import os
+import pwd
 import signal
 import socket
 import sys
@@ -87,7 +92,17 @@ def run_fork(close_first, on_usr1, hold):
     wait_forever()
 
 
-def run_pass(close_first, on_usr1, delay, hold):
+def become(user):
+    pw = pwd.getpwnam(user)
+    os.setgroups([])
+    os.setgid(pw.pw_gid)
+    os.setuid(pw.pw_uid)
+    # A uid change clears "dumpable", which leaves /proc/PID/fd root's:
+    # USER must be able to see its own process's descriptors.
+    ctypes.CDLL(None, use_errno=True).prctl(4, 1, 0, 0, 0)  # SET_DUMPABLE
+
+
+def run_pass(close_first, on_usr1, delay, hold, first_as):
     a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     receiver = os.fork()
     if receiver == 0:
@@ -103,6 +118,8 @@ def run_pass(close_first, on_usr1, delay, hold):
         finally:
             held.close()
     b.close()
+    if first_as:
+        become(first_as)
     time.sleep(delay)
     s = listener()
     time.sleep(hold)
@@ -126,6 +143,7 @@ def main():
     ap.add_argument("--delay-ms", type=int, default=0)
     ap.add_argument("--hold-ms", type=int, default=0)
     ap.add_argument("--close-on-usr1", action="store_true")
+    ap.add_argument("--first-as")
     args = ap.parse_args()
     if args.ignore_term:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -137,7 +155,7 @@ def main():
             run_fork(args.mode == "fork-close", args.close_on_usr1, hold)
         else:
             run_pass(args.mode == "pass-close", args.close_on_usr1, delay,
-                     hold)
+                     hold, args.first_as)
     except OSError as e:
         print("handover_kill: %s" % e, file=sys.stderr)
         sys.exit(2)

@@ -441,6 +441,37 @@ class HandoverScenarios:
         self.assertTrue(h.alive(), "the sender held nothing but died")
         self.assertTrue(port_is_free(h.port))
 
+    def test_survivor_another_user_holds(self):
+        # nobody's sender passed the listener to a root process: a kill
+        # by nobody ends the sender, the socket is still there, and who
+        # holds it now is said (through portd, which sees it: the root
+        # process, not signalled; directly, nobody cannot see it).
+        h = self.pair("pass", "--first-as", "nobody")
+        comm = proc_comm(h.pid)
+        rc, out, err = self.portctl("kill", h.port, *PATIENT,
+                                    as_user="nobody")
+        self.assertEqual(rc, 2, (out, err))
+        self.assertTrue(h.wait_dead(h.pid))
+        self.assertTrue(h.alive(h.child))
+        _, lines = parse_table(out)
+        self.assertIn("pid %d (%s): SIGTERM, exited" % (h.pid, comm),
+                      lines)
+        held = [line for line in lines if line.startswith("port ")]
+        if self.MODE_ARGS == ("--direct",):
+            self.assertEqual(held, ["port %d: still held by a socket (owner "
+                                    "not visible: permission denied)"
+                                    % h.port], lines)
+        else:
+            self.assertIn("pid %d (%s): permission denied: uid %d may not "
+                          "signal pid %d (uid 0)" % (
+                              h.child, proc_comm(h.child),
+                              pwd.getpwnam("nobody").pw_uid, h.child),
+                          lines)
+            self.assertEqual(held, ["port %d: still held by pid %d (%s)"
+                                    % (h.port, h.child,
+                                       proc_comm(h.child))], lines)
+        self.assertEqual(ss_listeners().get(("tcp", h.port)), {h.child})
+
     def test_several_ports(self):
         h = self.holder("--tcp4", "127.0.0.1:0")
         free = unused_port()
