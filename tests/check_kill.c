@@ -724,7 +724,8 @@ START_TEST(test_guard_reuse)
 	ck_assert_int_eq(proc_info_copy(&wrong, &p), 0);
 	wrong.start_time = p.start_time + 1;
 	ck_assert_int_eq(backend_proc_alive(&wrong), 0);
-	ck_assert_int_eq(backend_signal(&wrong, NULL, 0, SIGTERM, err, sizeof(err)),
+	ck_assert_int_eq(backend_signal(&wrong, NULL, 0,
+	    SIGTERM, err, sizeof(err)),
 	    SIG_REUSED);
 	sleep_ms(100);
 	ck_assert_int_eq(waitpid(pid, &status, WNOHANG), 0);

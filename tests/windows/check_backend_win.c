@@ -273,7 +273,8 @@ START_TEST(test_kill_child)
 	stale.exe = NULL;
 	stale.start_time = p.start_time - 1;
 	ck_assert_int_eq(backend_proc_alive(&stale), 0);
-	ck_assert_int_eq(backend_signal(&stale, NULL, 0, SIGTERM, err, sizeof(err)),
+	ck_assert_int_eq(backend_signal(&stale, NULL, 0,
+	    SIGTERM, err, sizeof(err)),
 	    SIG_REUSED);
 	ck_assert_int_eq(WaitForSingleObject(h, 200), WAIT_TIMEOUT);
 
