@@ -45,40 +45,15 @@ sleep_ms(long ms)
 		;
 }
 
-/*
- * Polls the socket table every 50 ms until every signalled target has
- * exited or released its sockets, or until the deadline. Returns how
- * many still hold the port.
- */
-static size_t
-wait_release(struct backend *b, const struct filter *f, struct kill_plan *kp,
-    int64_t deadline)
-{
-	struct snapshot now;
-	char err[256];
-	size_t holding = 1;
-
-	snapshot_init(&now);
-	for (;;) {
-		if (backend_sockets(b, f, &now, err, sizeof(err)) == 0)
-			holding = kill_plan_update(kp, &now);
-		if (holding == 0 || now_ms() >= deadline)
-			break;
-		sleep_ms(50);
-	}
-	snapshot_clear(&now);
-	return holding;
-}
-
 int
 direct_kill(const struct opts *o, const struct filter *f)
 {
+	struct kill_run_params par;
+	struct kill_run run;
 	struct backend *b;
 	struct snapshot s;
-	struct kill_plan kp;
 	char err[256];
-	int32_t self = backend_self_pid();
-	int rc = EXIT_MATCH, sig = o->sig ? o->sig : SIGTERM;
+	int rc = EXIT_MATCH;
 
 	if ((b = backend_new(BACKEND_ONESHOT, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "portctl: %s\n", err);
@@ -99,28 +74,30 @@ direct_kill(const struct opts *o, const struct filter *f)
 		backend_free(b);
 		return EXIT_NOMATCH;
 	}
-	if (kill_plan_build(&kp, &s, &self, 1) == -1) {
+	o->out->kill_begin(stdout, &s);
+	memset(&par, 0, sizeof(par));
+	par.sig = o->sig ? o->sig : SIGTERM;
+	/* An explicit signal is the caller's choice: never escalated. */
+	par.escalate = o->sig == 0 && !o->no_escalate;
+	par.timeout_ms = (uint32_t)(o->timeout * 1000);
+	par.dry_run = o->dry_run;
+	par.find_others = 1;
+	par.self = backend_self_pid();
+	if (kill_run_start(&run, b, &s, f, &par, now_ms()) == -1) {
 		fprintf(stderr, "portctl: out of memory\n");
+		kill_run_free(&run);
 		snapshot_clear(&s);
 		backend_free(b);
 		return EXIT_ERROR;
 	}
-	o->out->kill_begin(stdout, &s);
-	if (o->dry_run) {
-		kill_plan_dry_run(&kp);
-	} else {
-		if (kill_plan_signal(&kp, sig) > 0 &&
-		    wait_release(b, f, &kp, now_ms() +
-		    (int64_t)(o->timeout * 1000)) > 0 &&
-		    o->sig == 0 && !o->no_escalate &&
-		    kill_plan_signal(&kp, SIGKILL) > 0)
-			wait_release(b, f, &kp, now_ms() + 2000);
-		kill_plan_finish(&kp);
-	}
-	o->out->kill_end(stdout, &s, &kp, o->dry_run);
-	if (kill_plan_failed(&kp))
+	while (!kill_run_poll(&run, now_ms()))
+		sleep_ms(KILL_POLL_MS);
+	if (run.err[0] != '\0')
+		fprintf(stderr, "portctl: %s\n", run.err);
+	o->out->kill_end(stdout, &s, &run.plan, f, o->dry_run);
+	if (kill_plan_failed(&run.plan))
 		rc = EXIT_ERROR;
-	kill_plan_free(&kp);
+	kill_run_free(&run);
 	snapshot_clear(&s);
 	backend_free(b);
 	return rc;

@@ -322,10 +322,7 @@ remote_kill(struct opts *o, int fd, const struct filter *f)
 	if ((result = call(fd, &req, &refused)) == NULL)
 		return refused ? -3 : EXIT_ERROR;
 	snapshot_init(&s);
-	if (proto_json_rows(cJSON_GetObjectItemCaseSensitive(result,
-	    "listeners"), &s, err, sizeof(err)) == -1 ||
-	    proto_json_kill(cJSON_GetObjectItemCaseSensitive(result,
-	    "results"), &kp, err, sizeof(err)) == -1) {
+	if (proto_json_kill_reply(result, &s, &kp, err, sizeof(err)) == -1) {
 		fprintf(stderr, "portctl: portd sent a malformed reply: %s\n",
 		    err);
 		snapshot_clear(&s);
@@ -333,18 +330,18 @@ remote_kill(struct opts *o, int fd, const struct filter *f)
 		return EXIT_ERROR;
 	}
 	cJSON_Delete(result);
-	if (s.nrows == 0) {
+	for (i = 0; i < s.nrows; i++)
+		if (s.rows[i].proc < 0)
+			kp.unowned++;
+	if (s.nrows == 0 && kp.remain.nrows == 0) {
 		if (o->json)
 			o->out->rows(stdout, &s);
 		else
 			fprintf(stderr, "portctl: nothing listens there\n");
 		rc = EXIT_NOMATCH;
 	} else {
-		for (i = 0; i < s.nrows; i++)
-			if (s.rows[i].proc < 0)
-				kp.unowned++;
 		o->out->kill_begin(stdout, &s);
-		o->out->kill_end(stdout, &s, &kp, o->dry_run);
+		o->out->kill_end(stdout, &s, &kp, f, o->dry_run);
 		if (kill_plan_failed(&kp))
 			rc = EXIT_ERROR;
 	}

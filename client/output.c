@@ -93,16 +93,53 @@ table_kill_begin(FILE *fp, const struct snapshot *s)
 	fflush(fp);
 }
 
+/* Who still holds the sockets of port ps: "pid 12 (nginx), ..." */
+static void
+held_by(const struct kill_plan *kp, const struct filter *f,
+    const struct portspec *ps, char *buf, size_t len)
+{
+	const struct snapshot *r = &kp->remain;
+	const struct proc_info *p;
+	struct filter one = *f;
+	char comm[STRVIS_LEN(PD_NAME_MAX)];
+	size_t i, j, n = 0;
+	int dup;
+
+	buf[0] = '\0';
+	one.specs[0] = *ps;
+	one.nspecs = 1;
+	for (i = 0; i < r->nrows && n < len; i++) {
+		if (!filter_match(&one, &r->rows[i].sock))
+			continue;
+		p = snapshot_row_proc(r, &r->rows[i]);
+		for (j = 0, dup = 0; j < i && !dup; j++)
+			dup = filter_match(&one, &r->rows[j].sock) &&
+			    r->rows[j].proc == r->rows[i].proc &&
+			    (p != NULL || r->rows[j].reason ==
+			    r->rows[i].reason);
+		if (dup)
+			continue;
+		if (p != NULL)
+			n += (size_t)snprintf(buf + n, len - n, "%spid %d (%s)",
+			    n ? ", " : "", (int)p->pid, strvis(comm,
+			    sizeof(comm), p->comm[0] ? p->comm : "?"));
+		else
+			n += (size_t)snprintf(buf + n, len - n, "%sa socket "
+			    "(%s)", n ? ", " : "",
+			    pd_reason_text(r->rows[i].reason));
+	}
+}
+
 static void
 table_kill_end(FILE *fp, const struct snapshot *s, const struct kill_plan *kp,
-    int dry_run)
+    const struct filter *f, int dry_run)
 {
 	const struct kill_target *t;
 	char s1[48], s2[48], comm[STRVIS_LEN(PD_NAME_MAX)];
-	char why[STRVIS_LEN(sizeof(t->err))];
+	char why[STRVIS_LEN(sizeof(t->err))], spec[32], who[512];
 	size_t i;
+	int state;
 
-	(void)s;
 	for (i = 0; i < kp->ntargets; i++) {
 		t = &kp->targets[i];
 		fprintf(fp, "pid %d (%s): ", (int)t->proc.pid, strvis(comm,
@@ -125,9 +162,31 @@ table_kill_end(FILE *fp, const struct snapshot *s, const struct kill_plan *kp,
 			    t->err[0] ? ": " : "", strvis(why, sizeof(why),
 			    t->err));
 	}
-	if (kp->unowned > 0)
+	if (!kp->settled && kp->unowned > 0)
 		fprintf(fp, "%zu socket%s without a visible owner: not "
 		    "signalled\n", kp->unowned, kp->unowned == 1 ? "" : "s");
+	for (i = 0; i < f->nspecs; i++) {
+		portspec_format(&f->specs[i], spec, sizeof(spec));
+		state = kill_port_state(kp, s, f, &f->specs[i]);
+		fprintf(fp, "port %s: ", spec);
+		switch (state) {
+		case KILL_PORT_UNUSED:
+			fprintf(fp, "nothing listens there\n");
+			break;
+		case KILL_PORT_FREE:
+			fprintf(fp, "free\n");
+			break;
+		case KILL_PORT_HELD:
+			held_by(kp, f, &f->specs[i], who, sizeof(who));
+			fprintf(fp, "still held by %s\n", who);
+			break;
+		default:
+			fprintf(fp, "%s\n", dry_run ? "held (dry run)" :
+			    "not known to be free (no fresh look at the "
+			    "socket table)");
+			break;
+		}
+	}
 }
 
 void
@@ -159,15 +218,9 @@ json_kill_begin(FILE *fp, const struct snapshot *s)
 
 static void
 json_kill_end(FILE *fp, const struct snapshot *s, const struct kill_plan *kp,
-    int dry_run)
+    const struct filter *f, int dry_run)
 {
-	cJSON *o;
-
-	if ((o = proto_snapshot_json(s)) == NULL)
-		return;
-	cJSON_AddItemToObject(o, "results", proto_kill_json(kp));
-	cJSON_AddBoolToObject(o, "dry_run", dry_run);
-	output_json_print(fp, o);
+	output_json_print(fp, proto_kill_reply(s, kp, f, dry_run));
 }
 
 /* strvis() into one of the line's buffers. */
@@ -176,13 +229,14 @@ json_kill_end(FILE *fp, const struct snapshot *s, const struct kill_plan *kp,
 static void
 table_event(FILE *fp, const struct event *ev)
 {
-	char when[40], addr[80];
+	char when[40], addr[80], who[EVENT_REQUESTER_MAX];
 	char comm[STRVIS_LEN(PD_NAME_MAX)], user[STRVIS_LEN(PD_NAME_MAX)];
 	char rule[STRVIS_LEN(sizeof(ev->rule))];
 	char action[STRVIS_LEN(sizeof(ev->action))];
 	char outcome[STRVIS_LEN(sizeof(ev->outcome))];
 	char pcomm[STRVIS_LEN(sizeof(ev->parent_comm))];
 	char unit[STRVIS_LEN(sizeof(ev->unit))];
+	char vwho[STRVIS_LEN(EVENT_REQUESTER_MAX)];
 
 	proto_time_text(ev->time_ms, when, sizeof(when));
 	sock_addr_text(&ev->sock, addr, sizeof(addr));
@@ -199,6 +253,9 @@ table_event(FILE *fp, const struct event *ev)
 	if (ev->rule[0] != '\0')
 		fprintf(fp, " rule '%s' %s%s", VIS(rule, ev->rule),
 		    VIS(action, ev->action), ev->dry_run ? " (dry run)" : "");
+	if (ev->type == EV_KILL)
+		fprintf(fp, " by %s%s", VIS(vwho, event_requester_text(ev, who,
+		    sizeof(who))), ev->dry_run ? " (dry run)" : "");
 	if (ev->outcome[0] != '\0')
 		fprintf(fp, ": %s", VIS(outcome, ev->outcome));
 	if (ev->type == EV_RESPAWN)

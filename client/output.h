@@ -10,6 +10,7 @@
 
 #include "event.h"
 #include "kill.h"
+#include "portspec.h"
 #include "snapshot.h"
 
 struct cJSON;
@@ -19,9 +20,11 @@ struct output {
 	void	(*rows)(FILE *, const struct snapshot *);
 	/* Kill: the rows about to be acted on, before any signal... */
 	void	(*kill_begin)(FILE *, const struct snapshot *);
-	/* ...and each process's outcome once decided. */
+	/* ...and each process's outcome once decided, then one line per
+	 * PORTSPEC of the filter: free, still held (by whom), unused. */
 	void	(*kill_end)(FILE *, const struct snapshot *,
-		    const struct kill_plan *, int dry_run);
+		    const struct kill_plan *, const struct filter *,
+		    int dry_run);
 	/* One event (watch, events). */
 	void	(*event)(FILE *, const struct event *);
 	/* portd's status object. */

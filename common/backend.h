@@ -102,18 +102,25 @@ enum signal_result {
 	SIG_GONE,		/* no such process (exited already) */
 	SIG_REUSED,		/* pid now names a different process */
 	SIG_DENIED,		/* EPERM / access denied */
-	SIG_PROTECTED,		/* pid 0/1/self: never signalled */
+	SIG_PROTECTED,		/* proc_never_signal(): never signalled */
 	SIG_FAILED,		/* other error, see err */
+	SIG_NOT_HOLDER,		/* holds none of the sockets: not signalled */
 };
 
 /*
  * Sends sig to p only if p->pid still names the process started at
  * p->start_time (checked through a pidfd or process handle, so the check
- * and the signal refer to the same process). On systems without signals,
- * any sig terminates (the caller says so).
+ * and the signal refer to the same process) and that process, asked now,
+ * still holds one of held[0..nheld) (compared by inode where the OS has
+ * one, else by protocol, family, address and port): the kernel's view
+ * of that one process, never a cache (Linux: its /proc/PID/fd; Windows:
+ * the owner pid in the TCP/UDP tables; macOS: its PROC_PIDLISTFDS). With
+ * held NULL there is no such gate: only for callers that act on no port
+ * (the backend's own tests). On systems without signals, any sig
+ * terminates (the caller says so).
  */
-int	 backend_signal(const struct proc_info *p, int sig, char *err,
-	    size_t errlen);
+int	 backend_signal(const struct proc_info *p, const struct sock_info *held,
+	    size_t nheld, int sig, char *err, size_t errlen);
 /* 1 if the process with this pid and start time still runs, else 0. */
 int	 backend_proc_alive(const struct proc_info *p);
 /* Whether the OS distinguishes terminate from kill (Windows does not). */

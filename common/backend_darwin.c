@@ -540,12 +540,53 @@ backend_proc_alive(const struct proc_info *p)
 	    decode_darwin_same_process(&dp, p->pid, p->start_time);
 }
 
+/*
+ * Whether the process pid holds one of held's sockets, from its own
+ * descriptors (PROC_PIDLISTFDS, then each socket's PROC_PIDFDSOCKETINFO;
+ * the socket's kernel address is its inode): 1 yes, 0 no, -1 they may
+ * not be read (EPERM) or out of memory.
+ */
+static int
+holds_any(int32_t pid, const struct sock_info *held, size_t nheld)
+{
+	struct darwin_sock ds;
+	struct sock_info si;
+	struct backend *b;
+	char derr[128];
+	long nfds, j;
+	size_t i;
+	int found = 0;
+
+	if ((b = backend_new(BACKEND_ONESHOT, derr, sizeof(derr))) == NULL)
+		return -1;
+	if ((nfds = list_socket_fds(b, pid)) == -1) {
+		backend_free(b);
+		errno = EPERM;
+		return -1;
+	}
+	for (j = 0; j < nfds && !found; j++) {
+		if (read_socket(pid, b->sockfds[j], &ds) == -1 ||
+		    decode_darwin_socket(&ds, &si, derr, sizeof(derr)) != 1)
+			continue;
+		for (i = 0; i < nheld && !found; i++)
+			found = held[i].inode != 0 ? held[i].inode == si.inode :
+			    held[i].proto == si.proto &&
+			    held[i].family == si.family &&
+			    held[i].port == si.port &&
+			    memcmp(held[i].addr, si.addr, 16) == 0;
+	}
+	backend_free(b);
+	return found;
+}
+
 int
-backend_signal(const struct proc_info *p, int sig, char *err, size_t errlen)
+backend_signal(const struct proc_info *p, const struct sock_info *held,
+    size_t nheld, int sig, char *err, size_t errlen)
 {
 	struct darwin_proc dp;
+	int holds;
 
-	if (p->pid <= 1 || p->pid == backend_self_pid())
+	if (proc_never_signal(p, backend_self_pid()))
 		return SIG_PROTECTED;
 	/*
 	 * macOS has no pidfd: the start time is checked right before
@@ -560,6 +601,22 @@ backend_signal(const struct proc_info *p, int sig, char *err, size_t errlen)
 	if (!decode_darwin_same_process(&dp, p->pid, p->start_time))
 		return dp.status == DARWIN_SZOMB ||
 		    (int32_t)dp.pid != p->pid ? SIG_GONE : SIG_REUSED;
+	/* The gate: its descriptors now; the start time is checked again
+	 * after them, so they were that process's. */
+	if (held != NULL) {
+		if ((holds = holds_any(p->pid, held, nheld)) == -1) {
+			if (errno == EPERM)
+				return SIG_DENIED;
+			snprintf(err, errlen, "its descriptors could not be "
+			    "read");
+			return SIG_FAILED;
+		}
+		if (read_bsdinfo(p->pid, &dp) == -1 ||
+		    !decode_darwin_same_process(&dp, p->pid, p->start_time))
+			return SIG_GONE;
+		if (!holds)
+			return SIG_NOT_HOLDER;
+	}
 	if (kill((pid_t)p->pid, sig) == 0)
 		return SIG_SENT;
 	if (errno == ESRCH)

@@ -2145,13 +2145,50 @@ backend_proc_alive(const struct proc_info *p)
 	return same_process(p->pid, p->start_time);
 }
 
+/*
+ * Whether the process pid holds one of held's sockets, from its own
+ * descriptors: 1 yes, 0 no, -1 they cannot be read (errno set).
+ */
+static int
+holds_any(int32_t pid, const struct sock_info *held, size_t nheld)
+{
+	char path[40], link[64];
+	struct dirent *d;
+	uint64_t inode;
+	ssize_t n;
+	size_t i;
+	DIR *dir;
+	int dfd, found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if ((dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	if ((dir = fdopendir(dfd)) == NULL) {
+		close(dfd);
+		return -1;
+	}
+	while (!found && (d = readdir(dir)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		if ((n = readlinkat(dfd, d->d_name, link, sizeof(link))) <= 0)
+			continue;	/* closed meanwhile */
+		if ((inode = decode_socket_link(link, (size_t)n)) == 0)
+			continue;
+		for (i = 0; i < nheld && !found; i++)
+			found = held[i].inode == inode;
+	}
+	closedir(dir);
+	return found;
+}
+
 int
-backend_signal(const struct proc_info *p, int sig, char *err, size_t errlen)
+backend_signal(const struct proc_info *p, const struct sock_info *held,
+    size_t nheld, int sig, char *err, size_t errlen)
 {
 	struct proc_info now;
-	int pidfd, r;
+	int pidfd, r, holds = 1;
 
-	if (p->pid <= 1 || p->pid == backend_self_pid())
+	if (proc_never_signal(p, backend_self_pid()))
 		return SIG_PROTECTED;
 	/*
 	 * Open a pidfd first, then check the start time: if the check
@@ -2167,6 +2204,33 @@ backend_signal(const struct proc_info *p, int sig, char *err, size_t errlen)
 		memset(&now, 0, sizeof(now));
 		r = read_stat(p->pid, &now);
 		return r == 0 || r == 'Z' ? SIG_GONE : SIG_REUSED;
+	}
+	/*
+	 * The gate: its descriptors, read now. They were that process's if
+	 * it is still the same one afterwards (alive through the pidfd, or
+	 * by start time without one): until it dies its pid is not reused.
+	 */
+	if (held != NULL && (holds = holds_any(p->pid, held, nheld)) == -1) {
+		r = errno;
+		if (pidfd != -1)
+			close(pidfd);
+		if (!same_process(p->pid, p->start_time))
+			return SIG_GONE;
+		if (r == EACCES || r == EPERM)
+			return SIG_DENIED;
+		snprintf(err, errlen, "its descriptors: %s", strerror(r));
+		return SIG_FAILED;
+	}
+	if (pidfd != -1 ? syscall(SYS_pidfd_send_signal, pidfd, 0, NULL,
+	    0) == -1 && errno == ESRCH : !same_process(p->pid, p->start_time)) {
+		if (pidfd != -1)
+			close(pidfd);
+		return SIG_GONE;
+	}
+	if (!holds) {
+		if (pidfd != -1)
+			close(pidfd);
+		return SIG_NOT_HOLDER;
 	}
 	if (pidfd != -1) {
 		r = (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);

@@ -819,16 +819,63 @@ backend_proc_alive(const struct proc_info *p)
 	return alive;
 }
 
+/*
+ * Whether the TCP/UDP owner tables, read now, name pid as the owner of
+ * one of held's sockets (Windows has no inodes: the same protocol,
+ * family, address and port): 1 yes, 0 no, -1 the tables cannot be read.
+ */
+static int
+holds_any(int32_t pid, const struct sock_info *held, size_t nheld,
+    char *err, size_t errlen)
+{
+	struct backend *b;
+	struct filter f;
+	struct portspec ps;
+	size_t i, j;
+	int found = 0;
+
+	filter_init(&f);
+	for (i = 0; i < nheld; i++) {
+		memset(&ps, 0, sizeof(ps));
+		ps.lo = ps.hi = held[i].port;
+		ps.protos = held[i].proto;
+		if (filter_add(&f, &ps) == -1) {
+			filter_init(&f);	/* too many: read them all */
+			break;
+		}
+	}
+	if ((b = backend_new(BACKEND_ONESHOT, err, errlen)) == NULL)
+		return -1;
+	if (dump_sockets(b, f.nspecs > 0 ? &f : NULL, err, errlen) == -1) {
+		backend_free(b);
+		return -1;
+	}
+	for (i = 0; i < b->socks.n && !found; i++) {
+		const struct sock_info *si = &b->socks.v[i];
+
+		if (si->pid != pid)
+			continue;
+		for (j = 0; j < nheld && !found; j++)
+			found = si->proto == held[j].proto &&
+			    si->family == held[j].family &&
+			    si->port == held[j].port &&
+			    memcmp(si->addr, held[j].addr, 16) == 0;
+	}
+	backend_free(b);
+	return found;
+}
+
 int
-backend_signal(const struct proc_info *p, int sig, char *err, size_t errlen)
+backend_signal(const struct proc_info *p, const struct sock_info *held,
+    size_t nheld, int sig, char *err, size_t errlen)
 {
 	HANDLE h;
 	DWORD e;
-	int r;
+	int r, holds;
 
 	(void)sig;	/* terminate and kill are the same thing here */
-	if (p->pid == PID_IDLE || p->pid == PID_SYSTEM ||
-	    p->pid == backend_self_pid())
+	/* Idle (0) and System (4) are part of the one rule. */
+	if (proc_never_signal(p, backend_self_pid()))
 		return SIG_PROTECTED;
 	/*
 	 * The handle is opened first, then the creation time checked: if it
@@ -846,10 +893,19 @@ backend_signal(const struct proc_info *p, int sig, char *err, size_t errlen)
 		win_strerror(e, err, errlen);
 		return SIG_FAILED;
 	}
+	/* The handle keeps the pid from being reused while the tables are
+	 * read: the owner pid they name is this process. */
+	holds = held == NULL || handle_exited(h) ||
+	    handle_created(h) != p->start_time ? 1 :
+	    holds_any(p->pid, held, nheld, err, errlen);
 	if (handle_exited(h))
 		r = SIG_GONE;
 	else if (handle_created(h) != p->start_time)
 		r = SIG_REUSED;
+	else if (holds == -1)
+		r = SIG_FAILED;
+	else if (holds == 0)
+		r = SIG_NOT_HOLDER;
 	else if (TerminateProcess(h, 1))
 		r = SIG_SENT;
 	else {

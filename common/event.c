@@ -1,6 +1,7 @@
 /*
  * event.c - events and their history ring.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,8 +43,28 @@ event_type_name(int type)
 		return "reap";
 	case EV_RESPAWN:
 		return "respawn";
+	case EV_KILL:
+		return "kill";
 	}
 	return "unknown";
+}
+
+const char *
+event_requester_text(const struct event *ev, char *buf, size_t len)
+{
+	char pid[16];
+
+	if (ev->by_pid > 0)
+		snprintf(pid, sizeof(pid), "%d", (int)ev->by_pid);
+	else
+		snprintf(pid, sizeof(pid), "?");
+	if (ev->by_uid == PD_UID_UNKNOWN && ev->by_user[0] != '\0')
+		snprintf(buf, len, "%s pid %s", ev->by_user, pid);
+	else if (ev->by_uid == PD_UID_UNKNOWN)
+		snprintf(buf, len, "uid ? pid %s", pid);
+	else
+		snprintf(buf, len, "uid %u pid %s", (unsigned)ev->by_uid, pid);
+	return buf;
 }
 
 int

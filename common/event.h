@@ -16,7 +16,10 @@ enum event_type {
 	EV_VIOLATION,		/* a row breaks a rule (rule) */
 	EV_REAP,		/* a rule's action and its outcome */
 	EV_RESPAWN,		/* a rule stops acting on a respawning exe */
+	EV_KILL,		/* a kill a client asked for: one target's
+				 * outcome, or a socket it left held */
 };
+#define EV_LAST	EV_KILL
 
 #define EVENT_TEXT_MAX	256
 
@@ -36,6 +39,10 @@ struct event {
 	int32_t parent_pid;	/* respawn: the parent process */
 	char parent_comm[64];
 	char unit[EVENT_TEXT_MAX];	/* respawn: systemd unit, if any */
+	/* kill: who asked (PD_UID_UNKNOWN, -1, "" when not known) */
+	uint32_t by_uid;
+	int32_t by_pid;
+	char by_user[PD_NAME_MAX];	/* where the OS names accounts */
 };
 
 /* Fills ev from a snapshot row (copies the process). 0 or -1. */
@@ -43,6 +50,14 @@ int	 event_from_row(struct event *ev, int type, const struct snapshot *,
 	    const struct listener *);
 void	 event_clear(struct event *);
 const char *event_type_name(int type);	/* "bind" / "unbind" */
+/*
+ * A kill's requester for people, the same in the log and in watch:
+ * "uid 1000 pid 42" ("VM\alice pid 42" where accounts have names, "?"
+ * for what is not known). Returns buf.
+ */
+#define EVENT_REQUESTER_MAX	(PD_NAME_MAX + 40)
+const char *event_requester_text(const struct event *, char *buf,
+	    size_t len);
 
 /*
  * A ring of the last cap events. history_push takes ownership of ev's

@@ -673,17 +673,82 @@ proto_json_kill(const cJSON *results, struct kill_plan *kp, char *err,
 		    kill_signal_parse(s) : t->signalled;
 		if (t->first_signal < 0)
 			t->first_signal = t->signalled;
-		t->outcome = KILL_FAILED;
-		if ((s = get_str(r, "outcome")) != NULL)
-			for (i = KILL_PENDING; i <= KILL_FAILED; i++)
-				if (strcmp(s, kill_outcome_name(i)) == 0)
-					t->outcome = i;
+		/* An outcome this portctl does not know is not success. */
+		if ((i = kill_outcome_parse(get_str(r, "outcome"))) == -1)
+			i = KILL_FAILED;
+		t->outcome = i;
 	}
 	return 0;
 bad:
 	pd_seterr(err, errlen, "malformed kill result: %s", why);
 	kill_plan_free(kp);
 	return -1;
+}
+
+cJSON *
+proto_kill_reply(const struct snapshot *rows, const struct kill_plan *kp,
+    const struct filter *f, int dry_run)
+{
+	cJSON *o, *a, *p, *r;
+	char text[32];
+	size_t i;
+
+	if ((o = proto_snapshot_json(rows)) == NULL)
+		return NULL;
+	if ((a = proto_kill_json(kp)) == NULL)
+		goto fail;
+	cJSON_AddItemToObject(o, "results", a);
+	cJSON_AddBoolToObject(o, "dry_run", dry_run);
+	cJSON_AddBoolToObject(o, "settled", kp->settled);
+	if ((a = cJSON_AddArrayToObject(o, "remaining")) == NULL)
+		goto fail;
+	for (i = 0; i < kp->remain.nrows; i++) {
+		if ((r = proto_row_json(&kp->remain,
+		    &kp->remain.rows[i])) == NULL)
+			goto fail;
+		cJSON_AddItemToArray(a, r);
+	}
+	if ((a = cJSON_AddArrayToObject(o, "ports")) == NULL)
+		goto fail;
+	for (i = 0; f != NULL && i < f->nspecs; i++) {
+		if ((p = cJSON_CreateObject()) == NULL)
+			goto fail;
+		cJSON_AddItemToArray(a, p);
+		portspec_format(&f->specs[i], text, sizeof(text));
+		cJSON_AddStringToObject(p, "port", text);
+		cJSON_AddStringToObject(p, "state", kill_port_state_name(
+		    kill_port_state(kp, rows, f, &f->specs[i])));
+	}
+	return o;
+fail:
+	cJSON_Delete(o);
+	return NULL;
+}
+
+int
+proto_json_kill_reply(const cJSON *result, struct snapshot *rows,
+    struct kill_plan *out, char *err, size_t errlen)
+{
+	const cJSON *v;
+
+	memset(out, 0, sizeof(*out));
+	if (proto_json_rows(cJSON_GetObjectItemCaseSensitive(result,
+	    "listeners"), rows, err, errlen) == -1)
+		return -1;
+	if (proto_json_kill(cJSON_GetObjectItemCaseSensitive(result,
+	    "results"), out, err, errlen) == -1)
+		return -1;
+	snapshot_init(&out->remain);
+	out->settled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result,
+	    "settled"));
+	out->look_failed = !out->settled &&
+	    !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "dry_run"));
+	if ((v = cJSON_GetObjectItemCaseSensitive(result, "remaining")) !=
+	    NULL && proto_json_rows(v, &out->remain, err, errlen) == -1) {
+		kill_plan_free(out);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- errors ---------------------------------------------------------- */
@@ -1172,16 +1237,34 @@ proto_event_json(const struct event *ev)
 		add_str_or_null(o, "parent_command", ev->parent_comm);
 		add_str_or_null(o, "unit", ev->unit);
 	}
+	if (ev->type == EV_KILL) {
+		if ((row = cJSON_AddObjectToObject(o, "requester")) == NULL) {
+			cJSON_Delete(o);
+			return NULL;
+		}
+		if (ev->by_uid != PD_UID_UNKNOWN)
+			cJSON_AddNumberToObject(row, "uid", ev->by_uid);
+		else
+			cJSON_AddNullToObject(row, "uid");
+		if (ev->by_pid > 0)
+			cJSON_AddNumberToObject(row, "pid", ev->by_pid);
+		else
+			cJSON_AddNullToObject(row, "pid");
+		add_str_or_null(row, "user", ev->by_user);
+		if (ev->action[0] == '\0')
+			cJSON_AddBoolToObject(o, "dry_run", ev->dry_run);
+	}
 	return o;
 }
 
 int
 proto_json_event(const cJSON *o, struct event *ev, char *err, size_t errlen)
 {
+	const cJSON *req;
 	const char *s;
 	char why[160];
 	double d;
-	int reason;
+	int reason, k;
 
 	memset(ev, 0, sizeof(*ev));
 	if (!cJSON_IsObject(o)) {
@@ -1197,10 +1280,10 @@ proto_json_event(const cJSON *o, struct event *ev, char *err, size_t errlen)
 		pd_seterr(err, errlen, "malformed event: no event type");
 		return -1;
 	}
-	for (ev->type = EV_BIND; ev->type <= EV_RESPAWN; ev->type++)
+	for (ev->type = EV_BIND; ev->type <= EV_LAST; ev->type++)
 		if (strcmp(s, event_type_name(ev->type)) == 0)
 			break;
-	if (ev->type > EV_RESPAWN) {
+	if (ev->type > EV_LAST) {
 		pd_seterr(err, errlen, "malformed event: unknown type '%.40s'",
 		    s);
 		return -1;
@@ -1226,6 +1309,22 @@ proto_json_event(const cJSON *o, struct event *ev, char *err, size_t errlen)
 		snprintf(ev->parent_comm, sizeof(ev->parent_comm), "%s", s);
 	if ((s = get_str(o, "unit")) != NULL)
 		snprintf(ev->unit, sizeof(ev->unit), "%s", s);
+	ev->by_uid = PD_UID_UNKNOWN;
+	ev->by_pid = -1;
+	if ((req = cJSON_GetObjectItemCaseSensitive(o, "requester")) != NULL) {
+		if ((k = get_whole(req, "uid", 0, UID_MAX_WIRE, &d, why,
+		    sizeof(why))) == -1)
+			goto bad_requester;
+		if (k == 0)
+			ev->by_uid = (uint32_t)d;
+		if ((k = get_whole(req, "pid", 1, PID_MAX_WIRE, &d, why,
+		    sizeof(why))) == -1)
+			goto bad_requester;
+		if (k == 0)
+			ev->by_pid = (int32_t)d;
+		if ((s = get_str(req, "user")) != NULL)
+			snprintf(ev->by_user, sizeof(ev->by_user), "%s", s);
+	}
 	if ((s = get_str(o, "time")) != NULL &&
 	    (ev->time_ms = proto_time_parse(s)) < 0)
 		ev->time_ms = 0;
@@ -1237,4 +1336,7 @@ proto_json_event(const cJSON *o, struct event *ev, char *err, size_t errlen)
 	}
 	ev->reason = (uint8_t)reason;
 	return 0;
+bad_requester:
+	pd_seterr(err, errlen, "malformed event: requester: %s", why);
+	return -1;
 }

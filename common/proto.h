@@ -148,6 +148,24 @@ cJSON	*proto_kill_json(const struct kill_plan *);
  * and nothing left to free. */
 int	 proto_json_kill(const cJSON *results, struct kill_plan *out,
 	    char *err, size_t errlen);
+/*
+ * The whole kill result, the same from portd and from portctl --direct:
+ * {"listeners": the rows acted on, "results": proto_kill_json,
+ * "dry_run", "settled": whether the freed check was made, "remaining":
+ * the rows of the plan's sockets still in the kernel's table then, with
+ * their owners now, "ports": [{"port": "8080/tcp", "state": "free" |
+ * "held" | "unused" | "unsettled"}] one per PORTSPEC of f}. NULL when out
+ * of memory.
+ */
+cJSON	*proto_kill_reply(const struct snapshot *rows,
+	    const struct kill_plan *, const struct filter *f, int dry_run);
+/*
+ * Parses it back: rows into rows (appended), targets, remaining and
+ * settled into out (a dry run's settled is 0 and not a failure; one
+ * that is not is, look_failed). 0, or -1 with err set.
+ */
+int	 proto_json_kill_reply(const cJSON *result, struct snapshot *rows,
+	    struct kill_plan *out, char *err, size_t errlen);
 
 /* RFC 3339 UTC with milliseconds: 2026-11-23T16:04:05.123Z (len >= 32). */
 void	 proto_time_text(int64_t ms, char *buf, size_t len);

@@ -66,8 +66,7 @@ int
 rules_protected(const struct config *c, const struct proc_info *p,
     int32_t self)
 {
-	if (p->pid <= 2 || p->ppid == 2 || p->pid == self ||
-	    p->pid == PD_PID_SYSTEM)
+	if (proc_never_signal(p, self))
 		return 1;
 	return protect_matches(c, p);
 }

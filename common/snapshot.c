@@ -196,6 +196,13 @@ proc_info_clear(struct proc_info *p)
 }
 
 int
+proc_never_signal(const struct proc_info *p, int32_t self)
+{
+	return p->pid <= 2 || p->ppid == 2 || p->pid == self ||
+	    p->pid == PD_PID_SYSTEM;
+}
+
+int
 proc_info_copy(struct proc_info *dst, const struct proc_info *src)
 {
 	*dst = *src;

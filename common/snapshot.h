@@ -117,6 +117,15 @@ void	 proc_info_clear(struct proc_info *);	/* frees exe, zeroes */
 int	 proc_info_copy(struct proc_info *dst, const struct proc_info *src);
 
 /*
+ * The one "never signal" rule, for every caller (the kill plan, the
+ * rules, each backend's signal): pid 0 and 1, pid 2 (Linux's kthreadd)
+ * and its kernel threads (ppid 2), the OS's system process (Windows pid
+ * 4) and self, the pid of portd or portctl asking. Whoever asks, these are
+ * never signalled.
+ */
+int	 proc_never_signal(const struct proc_info *p, int32_t self);
+
+/*
  * Grows *base (an array of elements of size bytes, *cap of them) to hold
  * need elements, doubling from 64. 0, or -1 with *base unchanged. Shared
  * by the snapshot and every backend.

@@ -214,35 +214,81 @@ cmd_reload(struct portd *pd, struct ctl_client *c, struct request *req)
 
 /* ---- kill ------------------------------------------------------------ */
 
+/*
+ * The kill as events, through the one path every event takes (the log,
+ * watchers, the history): one per target with its outcome, and one per
+ * socket left held by a process that was not a target.
+ */
+static void
+kill_events(struct portd *pd, struct kill_job *job)
+{
+	const struct kill_plan *kp = killjob_plan(job);
+	const struct peer *by = killjob_peer(job);
+	const struct kill_target *t;
+	const struct proc_info *p;
+	struct event ev;
+	size_t i, k;
+
+	for (i = 0; i < kp->ntargets + kp->remain.nrows; i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.type = EV_KILL;
+		ev.dry_run = killjob_dry_run(job);
+		ev.by_uid = by->uid;
+		ev.by_pid = by->pid;
+		snprintf(ev.by_user, sizeof(ev.by_user), "%s", by->user);
+		if (i < kp->ntargets) {
+			t = &kp->targets[i];
+			for (k = 0; k < kp->nsocks; k++)
+				if (kp->sock_target[k] == (int)i)
+					break;
+			if (k < kp->nsocks)
+				ev.sock = kp->socks[k];
+			kill_target_text(t, ev.outcome, sizeof(ev.outcome));
+			p = &t->proc;
+		} else {
+			const struct listener *l =
+			    &kp->remain.rows[i - kp->ntargets];
+
+			p = snapshot_row_proc(&kp->remain, l);
+			for (k = 0; p != NULL && k < kp->ntargets; k++)
+				if (kp->targets[k].proc.pid == p->pid &&
+				    kp->targets[k].proc.start_time ==
+				    p->start_time)
+					break;
+			if (p != NULL && k < kp->ntargets)
+				continue;	/* its target's event says it */
+			ev.sock = l->sock;
+			ev.reason = l->reason;
+			snprintf(ev.outcome, sizeof(ev.outcome), "failed: the "
+			    "port is still held%s", p == NULL ? " by a socket "
+			    "whose owner cannot be seen" : "");
+		}
+		if (p != NULL && proc_info_copy(&ev.proc, p) == -1) {
+			log_warnx("out of memory: kill event lost");
+			continue;
+		}
+		portd_emit(pd, &ev);
+		event_clear(&ev);
+	}
+}
+
 /* owner: the client (NULL if it left), arg: the request's id. */
 static void
 kill_done(struct portd *pd, struct kill_job *job, void *owner, void *arg)
 {
 	struct ctl_client *c = owner;
 	char *id = arg;
-	const struct kill_plan *kp = killjob_plan(job);
-	const struct kill_target *t;
-	char sig[48], who[PEER_TEXT_MAX];
-	size_t i;
 	cJSON *o;
 
-	(void)pd;
-	for (i = 0; i < kp->ntargets; i++) {
-		t = &kp->targets[i];
-		log_notice("kill for %s: pid %d (%s): %s%s%s%s%s",
-		    c != NULL ? peer_text(ctl_client_peer(c), who,
-		    sizeof(who)) : "a client that left", (int)t->proc.pid,
-		    t->proc.comm, t->signalled ?
-		    kill_signal_text(t->signalled, sig, sizeof(sig)) : "",
-		    t->signalled ? ", " :
-		    "", kill_outcome_name(t->outcome), t->err[0] ? ": " : "",
-		    t->err);
-	}
+	kill_events(pd, job);
 	if (c != NULL) {
-		o = proto_snapshot_json(killjob_rows(job));
-		cJSON_AddItemToObject(o, "results", proto_kill_json(kp));
-		cJSON_AddBoolToObject(o, "dry_run", killjob_dry_run(job));
-		ctl_client_send(c, proto_reply_ok(id, o));
+		o = proto_kill_reply(killjob_rows(job), killjob_plan(job),
+		    killjob_filter(job), killjob_dry_run(job));
+		if (o != NULL)
+			ctl_client_send(c, proto_reply_ok(id, o));
+		else
+			ctl_client_send(c, proto_reply_error(id, PE_INTERNAL,
+			    "out of memory"));
 		ctl_client_release(c);
 	}
 	free(id);
@@ -329,6 +375,8 @@ cmd_kill(struct portd *pd, struct ctl_client *c, struct request *req)
 			kp.escalate = req->escalate && req->sig == 0;
 			kp.timeout_ms = (uint32_t)req->timeout_ms;
 			kp.dry_run = req->dry_run;
+			/* Every holder of the sockets, as the kernel says. */
+			kp.find_others = 1;
 			kp.peer = ctl_client_peer(c);
 			if ((id = strdup(req->id)) == NULL ||
 			    (r = killjob_start(pd, &rows, &req->filter, &kp,

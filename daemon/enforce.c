@@ -230,7 +230,7 @@ reap_done(struct portd *pd, struct kill_job *job, void *owner, void *arg)
 	const struct kill_target *t = kp->ntargets > 0 ? &kp->targets[0] :
 	    NULL;
 	struct counters *c;
-	char outcome[EVENT_TEXT_MAX], s1[48], s2[48];
+	char outcome[EVENT_TEXT_MAX];
 	int failed;
 
 	(void)owner;
@@ -238,20 +238,9 @@ reap_done(struct portd *pd, struct kill_job *job, void *owner, void *arg)
 		snprintf(outcome, sizeof(outcome), "failed: no process to "
 		    "signal");
 		failed = 1;
-	} else if (kill_outcome_failed(t->outcome)) {
-		snprintf(outcome, sizeof(outcome), "failed: %s%s%s",
-		    kill_outcome_name(t->outcome), t->err[0] ? ": " : "",
-		    t->err);
-		failed = 1;
 	} else {
-		snprintf(outcome, sizeof(outcome), "%s%s%s%s%s",
-		    kill_outcome_name(t->outcome), t->signalled ? " after " :
-		    "", t->first_signal && t->first_signal != t->signalled ?
-		    kill_signal_text(t->first_signal, s1, sizeof(s1)) : "",
-		    t->first_signal && t->first_signal != t->signalled ?
-		    " and " : "", t->signalled ?
-		    kill_signal_text(t->signalled, s2, sizeof(s2)) : "");
-		failed = 0;
+		kill_target_text(t, outcome, sizeof(outcome));
+		failed = kill_outcome_failed(t->outcome);
 	}
 	if ((c = counters_for(pd, rc->rule)) != NULL && failed)
 		c->failures++;

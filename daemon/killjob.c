@@ -12,24 +12,18 @@
 #include "peer.h"
 #include "portd.h"
 
-#define KILL_POLL_MS	50
-#define KILL_GRACE_MS	2000	/* after SIGKILL, wait this long for exit */
-
 struct kill_job {
 	struct kill_job *next;
 	struct portd *pd;
 	killjob_done_fn done;
 	void *owner;
 	void *arg;
-	struct filter filter;
 	struct snapshot rows;
-	struct kill_plan plan;
-	int escalate;
-	int escalated;
+	struct kill_run run;		/* the plan and its steps (kill.h) */
+	struct peer who;		/* the requester, kept: counted against
+					 * its user's max_kill_jobs unless an
+					 * admin */
 	int dry_run;
-	struct peer requester;		/* counted against its user's
-					 * max_kill_jobs unless an admin */
-	int64_t deadline;		/* monotonic ms */
 	uv_timer_t timer;
 };
 
@@ -42,7 +36,7 @@ mono_ms(void)
 const struct kill_plan *
 killjob_plan(const struct kill_job *job)
 {
-	return &job->plan;
+	return &job->run.plan;
 }
 
 const struct snapshot *
@@ -62,7 +56,7 @@ on_job_closed(uv_handle_t *h)
 {
 	struct kill_job *job = h->data;
 
-	kill_plan_free(&job->plan);
+	kill_run_free(&job->run);
 	snapshot_clear(&job->rows);
 	free(job);
 }
@@ -73,7 +67,10 @@ job_finish(struct kill_job *job)
 	struct portd *pd = job->pd;
 	struct kill_job **jp;
 
-	kill_plan_finish(&job->plan);
+	if (!job->run.done)
+		kill_run_stop(&job->run);
+	if (job->run.err[0] != '\0')
+		log_warnx("kill: %s", job->run.err);
 	for (jp = &pd->jobs; *jp != NULL; jp = &(*jp)->next)
 		if (*jp == job) {
 			*jp = job->next;
@@ -91,30 +88,9 @@ static void
 on_job_timer(uv_timer_t *t)
 {
 	struct kill_job *job = t->data;
-	struct snapshot now;
-	char err[256];
-	size_t holding = 1;
 
-	snapshot_init(&now);
-	if (backend_sockets(job->pd->backend, &job->filter, &now, err,
-	    sizeof(err)) == 0)
-		holding = kill_plan_update(&job->plan, &now);
-	else
-		log_warnx("kill: %s", err);
-	snapshot_clear(&now);
-	if (holding == 0) {
+	if (kill_run_poll(&job->run, mono_ms()))
 		job_finish(job);
-		return;
-	}
-	if (mono_ms() < job->deadline)
-		return;
-	if (job->escalate && !job->escalated &&
-	    kill_plan_signal(&job->plan, SIGKILL) > 0) {
-		job->escalated = 1;
-		job->deadline = mono_ms() + KILL_GRACE_MS;
-		return;
-	}
-	job_finish(job);
 }
 
 /* Copies the rows into out, processes once each. */
@@ -144,8 +120,11 @@ copy_rows(const struct snapshot *s, struct snapshot *out)
  * signalled: portd runs with every right, so it checks the requester's.
  */
 static void
-authorize(struct portd *pd, struct kill_plan *kp, const struct peer *peer)
+authorize(void *arg, struct kill_plan *kp)
 {
+	struct kill_job *job = arg;
+	struct portd *pd = job->pd;
+	const struct peer *peer = &job->who;
 	struct kill_target *t;
 	char who[PEER_TEXT_MAX];
 	size_t i;
@@ -184,10 +163,10 @@ killjob_admit(struct portd *pd, const struct peer *peer, char *err,
 	if (peer->admin)
 		return PE_NONE;
 	for (job = pd->jobs; job != NULL; job = job->next)
-		if (!job->requester.admin &&
-		    job->requester.uid == peer->uid &&
+		if (!job->who.admin &&
+		    job->who.uid == peer->uid &&
 		    (peer->uid != PD_UID_UNKNOWN ||
-		    strcmp(job->requester.user, peer->user) == 0))
+		    strcmp(job->who.user, peer->user) == 0))
 			n++;
 	if (n < pd->opts.max_kill_jobs)
 		return PE_NONE;
@@ -201,9 +180,8 @@ killjob_start(struct portd *pd, const struct snapshot *rows,
     const struct filter *f, const struct killjob_params *kp,
     killjob_done_fn done, void *owner, void *arg)
 {
+	struct kill_run_params par;
 	struct kill_job *job;
-	int32_t self = (int32_t)getpid();
-	uint32_t timeout;
 
 	if ((job = calloc(1, sizeof(*job))) == NULL)
 		return -1;
@@ -211,14 +189,26 @@ killjob_start(struct portd *pd, const struct snapshot *rows,
 	job->done = done;
 	job->owner = owner;
 	job->arg = arg;
-	job->filter = *f;
-	job->escalate = kp->escalate;
+	job->who = *kp->peer;
 	job->dry_run = kp->dry_run;
-	job->requester = *kp->peer;
 	snapshot_init(&job->rows);
+	memset(&par, 0, sizeof(par));
+	par.sig = kp->sig;
+	par.escalate = kp->escalate;
+	par.timeout_ms = kp->timeout_ms;
+	/* A user's kill waits at most this long: a job polls the socket
+	 * table every KILL_POLL_MS while it lasts. */
+	if (!kp->peer->admin && par.timeout_ms > pd->opts.max_kill_timeout_ms)
+		par.timeout_ms = pd->opts.max_kill_timeout_ms;
+	par.dry_run = kp->dry_run;
+	par.find_others = kp->find_others;
+	par.self = (int32_t)getpid();
+	par.vet = authorize;
+	par.vet_arg = job;
 	if (copy_rows(rows, &job->rows) == -1 ||
-	    kill_plan_build(&job->plan, &job->rows, &self, 1) == -1) {
-		kill_plan_free(&job->plan);
+	    kill_run_start(&job->run, pd->backend, &job->rows, f, &par,
+	    mono_ms()) == -1) {
+		kill_run_free(&job->run);
 		snapshot_clear(&job->rows);
 		free(job);
 		return -1;
@@ -227,24 +217,24 @@ killjob_start(struct portd *pd, const struct snapshot *rows,
 	job->timer.data = job;
 	job->next = pd->jobs;
 	pd->jobs = job;
-	authorize(pd, &job->plan, kp->peer);
-	if (kp->dry_run) {
-		kill_plan_dry_run(&job->plan);
+	if (job->run.done) {
 		job_finish(job);
 		return 0;
 	}
-	if (kill_plan_signal(&job->plan, kp->sig) == 0) {
-		job_finish(job);
-		return 0;
-	}
-	timeout = kp->timeout_ms;
-	/* A user's kill waits at most this long: a job polls the socket
-	 * table every KILL_POLL_MS while it lasts. */
-	if (!kp->peer->admin && timeout > pd->opts.max_kill_timeout_ms)
-		timeout = pd->opts.max_kill_timeout_ms;
-	job->deadline = mono_ms() + timeout;
 	uv_timer_start(&job->timer, on_job_timer, KILL_POLL_MS, KILL_POLL_MS);
 	return 0;
+}
+
+const struct filter *
+killjob_filter(const struct kill_job *job)
+{
+	return &job->run.filter;
+}
+
+const struct peer *
+killjob_peer(const struct kill_job *job)
+{
+	return &job->who;
 }
 
 void

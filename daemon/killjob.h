@@ -1,8 +1,10 @@
 /*
- * killjob.h - a kill in progress inside portd: build the plan from rows,
- * keep what the requester may not signal out of it, signal, poll the
- * socket table every 50 ms until every target released the port, escalate
- * to SIGKILL after the timeout, then report through a callback. The kill
+ * killjob.h - a kill in progress inside portd: kill.h's struct kill_run
+ * driven from a timer (build the plan from rows, keep what the requester
+ * may not signal out of it, signal only what still holds the sockets,
+ * look afresh for other holders, poll the socket table every 50 ms,
+ * escalate to SIGKILL after the timeout, settle from a fresh look), then
+ * report through a callback. The kill
  * command (cmds.c) and the reaper (enforce.c) both run kills this way, so
  * there is one path that signals.
  */
@@ -30,8 +32,9 @@ struct killjob_params {
 	int escalate;		/* SIGKILL what still holds after timeout */
 	uint32_t timeout_ms;
 	int dry_run;
+	int find_others;	/* act on other holders of the sockets too */
 	const struct peer *peer;	/* who asked: only what it may signal
-					 * is signalled */
+					 * is signalled (copied) */
 };
 
 /*
@@ -53,6 +56,10 @@ int	 killjob_start(struct portd *, const struct snapshot *rows,
 const struct kill_plan *killjob_plan(const struct kill_job *);
 const struct snapshot *killjob_rows(const struct kill_job *);
 int	 killjob_dry_run(const struct kill_job *);
+/* The sockets it was asked to free. */
+const struct filter *killjob_filter(const struct kill_job *);
+/* Who asked for it. */
+const struct peer *killjob_peer(const struct kill_job *);
 /* Jobs started by owner report to a NULL owner (it is going away). */
 void	 killjob_detach(struct portd *, void *owner);
 /* Decides every job now (shutdown). */

@@ -48,7 +48,7 @@ portd_now_ms(void)
 static void
 log_event(const struct event *ev)
 {
-	char addr[80], owner[160];
+	char addr[80], owner[160], who[EVENT_REQUESTER_MAX];
 
 	sock_addr_text(&ev->sock, addr, sizeof(addr));
 	if (ev->proc.pid != 0)
@@ -75,6 +75,10 @@ log_event(const struct event *ev)
 		log_warnx("respawn: rule '%s' port %u %s: parent pid %d (%s)%s%s",
 		    ev->rule, ev->sock.port, owner, (int)ev->parent_pid,
 		    ev->parent_comm, ev->unit[0] ? ", unit " : "", ev->unit);
+		break;
+	case EV_KILL:
+		log_notice("kill by %s: port %u %s: %s", event_requester_text(ev,
+		    who, sizeof(who)), ev->sock.port, owner, ev->outcome);
 		break;
 	default:
 		break;	/* violations are logged by the reaper */

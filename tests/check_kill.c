@@ -4,6 +4,8 @@
  * real child processes.
  */
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -17,6 +19,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "compat.h"
 #include "fixture.h"
 #include "kill.h"
 
@@ -72,6 +75,177 @@ find_target(const struct kill_plan *kp, int32_t pid, uint64_t start)
 }
 
 /* ---- the plan --------------------------------------------------------- */
+
+START_TEST(test_never_signal)
+{
+	/* pid, ppid, self, never */
+	static const struct {
+		int32_t pid, ppid, self;
+		int never;
+	} want[] = {
+		{ 0, 0, 999, 1 },	/* the kernel */
+		{ 1, 0, 999, 1 },	/* init */
+		{ 2, 0, 999, 1 },	/* kthreadd */
+		{ 50, 2, 999, 1 },	/* a kernel thread */
+		{ 999, 1, 999, 1 },	/* self */
+		{ -5, 1, 999, 1 },	/* nonsense */
+		{ 3, 1, 999, 0 },
+		{ 1000, 999, 999, 0 },	/* a child of self is fair game */
+		{ 4, 1, 0, PD_PID_SYSTEM == 4 },	/* Windows's System */
+	};
+	struct proc_info p;
+	size_t i;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		p = proc(want[i].pid, want[i].ppid, 1, NULL);
+		ck_assert_msg(proc_never_signal(&p, want[i].self) ==
+		    want[i].never, "pid %d ppid %d", (int)want[i].pid,
+		    (int)want[i].ppid);
+	}
+}
+END_TEST
+
+START_TEST(test_plan_add_holders)
+{
+	struct snapshot s, fresh;
+	struct kill_plan kp;
+	struct sock_info si = sock(PD_TCP, PD_INET, 80, 7),
+	    other = sock(PD_TCP, PD_INET, 80, 8),
+	    unowned = sock(PD_TCP, PD_INET6, 80, 9);
+	const int32_t self = 4000;
+
+	/* The cache knows the worker only; the kernel shows the parent. */
+	snapshot_init(&s);
+	snapshot_init(&fresh);
+	add_owned(&s, &si, 101, 100, 6);
+	ck_assert_ptr_nonnull(snapshot_add_row(&s, &unowned, -1,
+	    PD_OWNER_NONE));
+	ck_assert_int_eq(kill_plan_build(&kp, &s, NULL, 0), 0);
+	ck_assert_uint_eq(kp.ntargets, 1);
+	ck_assert_uint_eq(kp.unowned, 1);
+	add_owned(&fresh, &si, 100, 1, 5);	/* the parent: new */
+	add_owned(&fresh, &si, 101, 100, 6);	/* the worker: known */
+	add_owned(&fresh, &other, 300, 1, 3);	/* another socket: no */
+	add_owned(&fresh, &unowned, 400, 1, 4);	/* now visible */
+	add_owned(&fresh, &si, 4000, 1, 9);	/* self: protected */
+	add_owned(&fresh, &si, 1, 0, 1);	/* init: protected */
+	snapshot_sort(&fresh);
+	ck_assert_int_eq(kill_plan_add_holders(&kp, &fresh, &self, 1), 4);
+	ck_assert_uint_eq(kp.ntargets, 5);
+	ck_assert_int_eq(find_target(&kp, 100, 5)->outcome, KILL_PENDING);
+	ck_assert_int_eq(find_target(&kp, 400, 4)->outcome, KILL_PENDING);
+	ck_assert_int_eq(find_target(&kp, 4000, 9)->outcome, KILL_PROTECTED);
+	ck_assert_int_eq(find_target(&kp, 1, 1)->outcome, KILL_PROTECTED);
+	/* Again: nothing new, no duplicate pairs. */
+	ck_assert_int_eq(kill_plan_add_holders(&kp, &fresh, &self, 1), 0);
+	ck_assert_uint_eq(kp.ntargets, 5);
+	ck_assert_uint_eq(kp.nsocks, 2 + 4);
+	/* A holder found later is a signalled target's own socket holder:
+	 * once signalled, the table without its socket releases it. */
+	kp.targets[1].signalled = SIGCONT;
+	snapshot_clear(&s);
+	ck_assert_uint_eq(kill_plan_update(&kp, &s), 0);
+	kill_plan_free(&kp);
+	snapshot_clear(&fresh);
+}
+END_TEST
+
+START_TEST(test_plan_settle_and_ports)
+{
+	struct snapshot s, fresh;
+	struct kill_plan kp;
+	struct sock_info a = sock(PD_TCP, PD_INET, 8080, 11),
+	    b = sock(PD_TCP, PD_INET, 9090, 12),
+	    b_new = sock(PD_TCP, PD_INET, 9090, 13),
+	    u = sock(PD_UDP, PD_INET, 8080, 14);
+	struct portspec ps[4];
+	struct filter f;
+	size_t i;
+	static const char *const spec[] = { "8080", "9090/tcp", "7070",
+	    "8080/udp" };
+
+	filter_init(&f);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(portspec_parse(spec[i], NULL, &ps[i], NULL,
+		    0), 0);
+		ck_assert_int_eq(filter_add(&f, &ps[i]), 0);
+	}
+	snapshot_init(&s);
+	snapshot_init(&fresh);
+	add_owned(&s, &a, 100, 1, 1);
+	add_owned(&s, &b, 200, 1, 2);
+	ck_assert_int_eq(kill_plan_build(&kp, &s, NULL, 0), 0);
+	/* Before settling: held, not known to be free. */
+	ck_assert_int_eq(kill_port_state(&kp, &s, &f, &ps[0]),
+	    KILL_PORT_UNSETTLED);
+	ck_assert_int_eq(kill_port_state(&kp, &s, &f, &ps[2]),
+	    KILL_PORT_UNUSED);
+	/* Both exited (decided): only the table can fail it now. */
+	kp.targets[0].outcome = kp.targets[1].outcome = KILL_EXITED;
+	/* After: 8080's socket is gone; 9090's is still there, with an
+	 * owner the plan never had; a new socket on 9090 and a UDP one on
+	 * 8080 are not the plan's. */
+	add_owned(&fresh, &b, 201, 1, 3);
+	add_owned(&fresh, &b_new, 202, 1, 4);
+	add_owned(&fresh, &u, 203, 1, 5);
+	ck_assert_int_eq(kill_plan_settle(&kp, &fresh), 1);
+	ck_assert_uint_eq(kp.remain.nrows, 1);
+	ck_assert_uint_eq(kp.remain.rows[0].sock.inode, 12);
+	ck_assert_int_eq(snapshot_row_proc(&kp.remain,
+	    &kp.remain.rows[0])->pid, 201);
+	ck_assert_int_eq(kill_port_state(&kp, &s, &f, &ps[0]), KILL_PORT_FREE);
+	ck_assert_int_eq(kill_port_state(&kp, &s, &f, &ps[1]), KILL_PORT_HELD);
+	ck_assert_int_eq(kill_port_state(&kp, &s, &f, &ps[2]),
+	    KILL_PORT_UNUSED);
+	ck_assert_int_eq(kill_port_state(&kp, &s, &f, &ps[3]),
+	    KILL_PORT_UNUSED);
+	ck_assert(kill_plan_failed(&kp));
+	ck_assert_str_eq(kill_port_state_name(KILL_PORT_FREE), "free");
+	ck_assert_str_eq(kill_port_state_name(KILL_PORT_HELD), "held");
+	ck_assert_str_eq(kill_port_state_name(KILL_PORT_UNUSED), "unused");
+	/* Nothing left: free, and not a failure. */
+	snapshot_clear(&fresh);
+	ck_assert_int_eq(kill_plan_settle(&kp, &fresh), 0);
+	ck_assert_int_eq(kill_port_state(&kp, &s, &f, &ps[1]), KILL_PORT_FREE);
+	ck_assert(!kill_plan_failed(&kp));
+	/* An unowned socket settles as held: a failure. */
+	kill_plan_free(&kp);
+	snapshot_clear(&s);
+	ck_assert_ptr_nonnull(snapshot_add_row(&s, &a, -1, PD_OWNER_DENIED));
+	ck_assert_int_eq(kill_plan_build(&kp, &s, NULL, 0), 0);
+	ck_assert(kill_plan_failed(&kp));	/* unsettled: unowned */
+	ck_assert_int_eq(kill_plan_settle(&kp, &s), 1);
+	ck_assert_int_eq(kp.remain.rows[0].reason, PD_OWNER_DENIED);
+	ck_assert(kill_plan_failed(&kp));
+	kill_plan_free(&kp);
+	snapshot_clear(&s);
+}
+END_TEST
+
+START_TEST(test_target_text)
+{
+	struct kill_target t;
+	char buf[256];
+
+	memset(&t, 0, sizeof(t));
+	t.outcome = KILL_EXITED;
+	t.signalled = t.first_signal = SIGTERM;
+	ck_assert_str_eq(kill_target_text(&t, buf, sizeof(buf)),
+	    "exited after SIGTERM");
+	t.outcome = KILL_KILLED;
+	t.signalled = SIGKILL;
+	ck_assert_str_eq(kill_target_text(&t, buf, sizeof(buf)),
+	    "killed after SIGTERM and SIGKILL");
+	memset(&t, 0, sizeof(t));
+	t.outcome = KILL_NOT_HOLDER;
+	ck_assert_str_eq(kill_target_text(&t, buf, sizeof(buf)),
+	    "no longer holds the port");
+	t.outcome = KILL_DENIED;
+	snprintf(t.err, sizeof(t.err), "uid 7 may not signal pid 9");
+	ck_assert_str_eq(kill_target_text(&t, buf, sizeof(buf)),
+	    "failed: permission denied: uid 7 may not signal pid 9");
+}
+END_TEST
 
 START_TEST(test_plan_dualstack)
 {
@@ -304,13 +478,14 @@ static const struct {
 	{ KILL_PROTECTED, "protected", 1 },
 	{ KILL_DRYRUN, "dry run", 0 },
 	{ KILL_FAILED, "failed", 1 },
+	{ KILL_NOT_HOLDER, "no longer holds the port", 0 },
 };
 
 START_TEST(test_outcomes)
 {
 	size_t i, j, n = sizeof(outcomes) / sizeof(outcomes[0]);
 
-	ck_assert_uint_eq(n, KILL_FAILED + 1);	/* every outcome listed */
+	ck_assert_uint_eq(n, KILL_OUTCOME_LAST + 1);	/* every one listed */
 	for (i = 0; i < n; i++) {
 		ck_assert_str_eq(kill_outcome_name(outcomes[i].outcome),
 		    outcomes[i].name);
@@ -321,9 +496,15 @@ START_TEST(test_outcomes)
 		for (j = 0; j < i; j++)
 			ck_assert_str_ne(kill_outcome_name(outcomes[i].outcome),
 			    kill_outcome_name(outcomes[j].outcome));
+		/* The wire carries the name: it parses back. */
+		ck_assert_int_eq(kill_outcome_parse(outcomes[i].name),
+		    outcomes[i].outcome);
 	}
+	ck_assert_int_eq(kill_outcome_parse("unknown"), -1);
+	ck_assert_int_eq(kill_outcome_parse("Exited"), -1);
+	ck_assert_int_eq(kill_outcome_parse(NULL), -1);
 	ck_assert_str_eq(kill_outcome_name(-1), "unknown");
-	ck_assert_str_eq(kill_outcome_name(KILL_FAILED + 1), "unknown");
+	ck_assert_str_eq(kill_outcome_name(KILL_OUTCOME_LAST + 1), "unknown");
 	ck_assert_str_eq(kill_outcome_name(1000), "unknown");
 }
 END_TEST
@@ -444,6 +625,26 @@ spawn(void)
 	return pid;
 }
 
+/*
+ * spawn() with a socket only the child holds (made before the fork,
+ * closed here after it): the backend's gate finds it among the child's
+ * descriptors. Its inode into *inode.
+ */
+static pid_t
+spawn_holding(uint64_t *inode)
+{
+	struct stat st;
+	pid_t pid;
+	int fd;
+
+	ck_assert_int_ge(fd = socket(AF_INET, SOCK_DGRAM, 0), 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	*inode = (uint64_t)st.st_ino;
+	pid = spawn();
+	close(fd);
+	return pid;
+}
+
 /* Checked teardown: whatever a test left running is killed and reaped. */
 static void
 reap_child(void)
@@ -523,14 +724,15 @@ START_TEST(test_guard_reuse)
 	ck_assert_int_eq(proc_info_copy(&wrong, &p), 0);
 	wrong.start_time = p.start_time + 1;
 	ck_assert_int_eq(backend_proc_alive(&wrong), 0);
-	ck_assert_int_eq(backend_signal(&wrong, SIGTERM, err, sizeof(err)),
+	ck_assert_int_eq(backend_signal(&wrong, NULL, 0,
+	    SIGTERM, err, sizeof(err)),
 	    SIG_REUSED);
 	sleep_ms(100);
 	ck_assert_int_eq(waitpid(pid, &status, WNOHANG), 0);
 	ck_assert_int_eq(backend_proc_alive(&p), 1);
 
 	/* The right one: sent, and the child dies of it. */
-	ck_assert_int_eq(backend_signal(&p, SIGTERM, err, sizeof(err)),
+	ck_assert_int_eq(backend_signal(&p, NULL, 0, SIGTERM, err, sizeof(err)),
 	    SIG_SENT);
 	status = wait_child(pid);
 	ck_assert(WIFSIGNALED(status));
@@ -538,7 +740,7 @@ START_TEST(test_guard_reuse)
 
 	/* Reaped: gone (or, if the pid was reused at once, reused). */
 	ck_assert_int_eq(backend_proc_alive(&p), 0);
-	r = backend_signal(&p, SIGTERM, err, sizeof(err));
+	r = backend_signal(&p, NULL, 0, SIGTERM, err, sizeof(err));
 	ck_assert_int_ne(r, SIG_SENT);
 	ck_assert_msg(r == SIG_GONE || r == SIG_REUSED, "result %d", r);
 	proc_info_clear(&wrong);
@@ -560,7 +762,7 @@ START_TEST(test_guard_protected)
 	/* Ourselves, with the right start time: still never. */
 	ck_assert_int_eq(backend_proc_info(getpid(), &p), 0);
 	ck_assert_int_eq(backend_proc_alive(&p), 1);
-	ck_assert_int_eq(backend_signal(&p, 0, err, sizeof(err)),
+	ck_assert_int_eq(backend_signal(&p, NULL, 0, 0, err, sizeof(err)),
 	    SIG_PROTECTED);
 	proc_info_clear(&p);
 
@@ -569,16 +771,16 @@ START_TEST(test_guard_protected)
 		memset(&p, 0, sizeof(p));
 		p.pid = 1;
 	}
-	ck_assert_int_eq(backend_signal(&p, 0, err, sizeof(err)),
+	ck_assert_int_eq(backend_signal(&p, NULL, 0, 0, err, sizeof(err)),
 	    SIG_PROTECTED);
 	proc_info_clear(&p);
 
 	memset(&p, 0, sizeof(p));
 	p.pid = 0;	/* kill(0) would signal our process group */
-	ck_assert_int_eq(backend_signal(&p, 0, err, sizeof(err)),
+	ck_assert_int_eq(backend_signal(&p, NULL, 0, 0, err, sizeof(err)),
 	    SIG_PROTECTED);
 	p.pid = -1;	/* kill(-1) would signal everything */
-	ck_assert_int_eq(backend_signal(&p, 0, err, sizeof(err)),
+	ck_assert_int_eq(backend_signal(&p, NULL, 0, 0, err, sizeof(err)),
 	    SIG_PROTECTED);
 	ck_assert_str_eq(err, "");
 }
@@ -600,7 +802,7 @@ START_TEST(test_guard_zombie)
 
 	/* Exited but not reaped: not alive, and not signalled. */
 	ck_assert_int_eq(backend_proc_alive(&p), 0);
-	r = backend_signal(&p, SIGTERM, err, sizeof(err));
+	r = backend_signal(&p, NULL, 0, SIGTERM, err, sizeof(err));
 	ck_assert_int_eq(r, SIG_GONE);
 
 	status = wait_child(pid);
@@ -620,11 +822,11 @@ START_TEST(test_plan_signal_real)
 {
 	struct snapshot s, now;
 	struct kill_plan kp;
-	struct sock_info si = sock(PD_TCP, PD_INET, 65001, 424242),
+	struct sock_info si = sock(PD_TCP, PD_INET, 65001, 0),
 	    other = sock(PD_TCP, PD_INET, 65002, 434343);
 	struct proc_info p, self;
 	const struct kill_target *t;
-	pid_t pid = spawn();
+	pid_t pid = spawn_holding(&si.inode);
 	int status, idx;
 
 	snapshot_init(&s);
@@ -698,9 +900,9 @@ START_TEST(test_plan_released_real)
 {
 	struct snapshot s, now;
 	struct kill_plan kp;
-	struct sock_info si = sock(PD_UDP, PD_INET6, 65003, 515151);
+	struct sock_info si = sock(PD_UDP, PD_INET6, 65003, 0);
 	struct proc_info p;
-	pid_t pid = spawn();
+	pid_t pid = spawn_holding(&si.inode);
 	int idx;
 
 	snapshot_init(&s);
@@ -720,6 +922,51 @@ START_TEST(test_plan_released_real)
 }
 END_TEST
 
+START_TEST(test_plan_gate_not_holder)
+{
+	struct snapshot s, now;
+	struct kill_plan kp;
+	struct sock_info mine = sock(PD_TCP, PD_INET, 65004, 0),
+	    theirs = sock(PD_TCP, PD_INET, 65004, 0);
+	struct proc_info p;
+	char err[128] = "";
+	pid_t pid;
+	int idx, fd;
+	struct stat st;
+
+	/* The cache says the child holds a socket; it holds another one. */
+	pid = spawn_holding(&mine.inode);
+	ck_assert_int_ge(fd = socket(AF_INET, SOCK_STREAM, 0), 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	theirs.inode = (uint64_t)st.st_ino;	/* ours, made after the fork */
+	snapshot_init(&s);
+	snapshot_init(&now);
+	ck_assert_int_eq(backend_proc_info(pid, &p), 0);
+	ck_assert_int_ge(idx = snapshot_add_proc(&s, &p), 0);
+	ck_assert_ptr_nonnull(snapshot_add_row(&s, &theirs, idx, PD_OWNER_OK));
+	ck_assert_int_eq(kill_plan_build(&kp, &s, NULL, 0), 0);
+	ck_assert_uint_eq(kill_plan_signal(&kp, SIGTERM), 0);
+	ck_assert_int_eq(kp.targets[0].outcome, KILL_NOT_HOLDER);
+	ck_assert_int_eq(kp.targets[0].signalled, 0);
+	ck_assert(!kill_outcome_failed(kp.targets[0].outcome));
+	/* Not signalled: it still runs. */
+	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
+	/* The backend's gate itself, both ways. */
+	ck_assert_int_eq(backend_signal(&p, &theirs, 1, SIGTERM, err,
+	    sizeof(err)), SIG_NOT_HOLDER);
+	ck_assert_int_eq(backend_signal(&p, &theirs, 0, SIGTERM, err,
+	    sizeof(err)), SIG_NOT_HOLDER);
+	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
+	ck_assert_int_eq(backend_signal(&p, &mine, 1, SIGTERM, err,
+	    sizeof(err)), SIG_SENT);
+	ck_assert(WIFSIGNALED(wait_child(pid)));
+	kill_plan_free(&kp);
+	proc_info_clear(&p);
+	snapshot_clear(&s);
+	close(fd);
+}
+END_TEST
+
 static Suite *
 kill_suite(void)
 {
@@ -727,6 +974,10 @@ kill_suite(void)
 	TCase *tc;
 
 	tc = tcase_create("plan");
+	tcase_add_test(tc, test_never_signal);
+	tcase_add_test(tc, test_plan_add_holders);
+	tcase_add_test(tc, test_plan_settle_and_ports);
+	tcase_add_test(tc, test_target_text);
 	tcase_add_test(tc, test_plan_dualstack);
 	tcase_add_test(tc, test_plan_shared_socket);
 	tcase_add_test(tc, test_plan_reused_pid);
@@ -752,6 +1003,7 @@ kill_suite(void)
 	tcase_add_test(tc, test_guard_zombie);
 	tcase_add_test(tc, test_plan_signal_real);
 	tcase_add_test(tc, test_plan_released_real);
+	tcase_add_test(tc, test_plan_gate_not_holder);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1714,6 +1714,173 @@ START_TEST(test_event_roundtrip)
 }
 END_TEST
 
+START_TEST(test_event_kill_roundtrip)
+{
+	struct event ev, back;
+	cJSON *o, *again;
+	char *text, who[EVENT_REQUESTER_MAX];
+
+	memset(&ev, 0, sizeof(ev));
+	ev.seq = 3;
+	ev.time_ms = INT64_C(1795449845123);
+	ev.type = EV_KILL;
+	ev.sock = sock4(PD_TCP, 127, 0, 0, 1, 8080, 77);
+	ev.proc = proc(321, "python3", "root", 0, NULL, 0);
+	snprintf(ev.outcome, sizeof(ev.outcome), "exited after SIGTERM");
+	ev.by_uid = 1000;
+	ev.by_pid = 4242;
+	o = proto_event_json(&ev);
+	ck_assert_ptr_nonnull(o);
+	assert_str_item(o, "event", "kill");
+	assert_str_item(o, "outcome", "exited after SIGTERM");
+	assert_num_item(item(o, "requester"), "uid", 1000);
+	assert_num_item(item(o, "requester"), "pid", 4242);
+	assert_null_item(item(o, "requester"), "user");
+	ck_assert(cJSON_IsFalse(item(o, "dry_run")));
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	again = cJSON_Parse(text);
+	cJSON_free(text);
+	ck_assert_int_eq(proto_json_event(again, &back, perr, sizeof(perr)),
+	    0);
+	cJSON_Delete(again);
+	ck_assert_int_eq(back.type, EV_KILL);
+	ck_assert_uint_eq(back.by_uid, 1000);
+	ck_assert_int_eq(back.by_pid, 4242);
+	ck_assert_str_eq(back.outcome, "exited after SIGTERM");
+	ck_assert_str_eq(event_requester_text(&back, who, sizeof(who)),
+	    "uid 1000 pid 4242");
+	event_clear(&back);
+
+	/* An out-of-range requester number is a malformed event. */
+	again = cJSON_Parse("{\"seq\":1,\"event\":\"kill\",\"listener\":"
+	    "{\"proto\":\"tcp\",\"family\":\"ipv4\",\"address\":"
+	    "\"127.0.0.1\",\"port\":80,\"pid\":null,\"reason\":"
+	    "\"owner not visible: permission denied\"},\"requester\":"
+	    "{\"uid\":null,\"pid\":-3,\"user\":\"VM\\\\alice\"}}");
+	ck_assert_ptr_nonnull(again);
+	ck_assert_int_eq(proto_json_event(again, &back, perr, sizeof(perr)),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(perr, "requester: pid"));
+	cJSON_Delete(again);
+
+	/* Unknown (null or absent) requester fields stay unknown. */
+	again = cJSON_Parse("{\"seq\":1,\"event\":\"kill\",\"listener\":"
+	    "{\"proto\":\"tcp\",\"family\":\"ipv4\",\"address\":"
+	    "\"127.0.0.1\",\"port\":80,\"pid\":null,\"reason\":"
+	    "\"owner not visible: permission denied\"},\"requester\":"
+	    "{\"uid\":null,\"user\":\"VM\\\\alice\"}}");
+	ck_assert_ptr_nonnull(again);
+	ck_assert_int_eq(proto_json_event(again, &back, perr, sizeof(perr)),
+	    0);
+	cJSON_Delete(again);
+	ck_assert_uint_eq(back.by_uid, PD_UID_UNKNOWN);
+	ck_assert_int_eq(back.by_pid, -1);
+	ck_assert_str_eq(event_requester_text(&back, who, sizeof(who)),
+	    "VM\\alice pid ?");
+	event_clear(&back);
+	event_clear(&ev);
+}
+END_TEST
+
+START_TEST(test_kill_reply_roundtrip)
+{
+	struct snapshot rows, back_rows;
+	struct kill_plan kp, back;
+	struct sock_info a = sock4(PD_TCP, 127, 0, 0, 1, 8080, 11),
+	    b = sock4(PD_TCP, 127, 0, 0, 1, 9090, 12);
+	struct proc_info p = proc(100, "srv", "root", 0, NULL, 0),
+	    q = proc(200, "other", "root", 0, NULL, 0);
+	struct portspec ps;
+	struct filter f;
+	char err[128] = "", *text;
+	cJSON *o, *again;
+	const cJSON *ports;
+	int pi;
+
+	snapshot_init(&rows);
+	snapshot_init(&back_rows);
+	ck_assert_int_ge(pi = snapshot_add_proc(&rows, &p), 0);
+	ck_assert_ptr_nonnull(snapshot_add_row(&rows, &a, pi, PD_OWNER_OK));
+	ck_assert_ptr_nonnull(snapshot_add_row(&rows, &b, pi, PD_OWNER_OK));
+	ck_assert_int_eq(kill_plan_build(&kp, &rows, NULL, 0), 0);
+	kp.targets[0].outcome = KILL_EXITED;
+	kp.targets[0].signalled = kp.targets[0].first_signal = SIGTERM;
+	/* 9090's socket is still held, by a process the plan never had. */
+	ck_assert_int_ge(pi = snapshot_add_proc(&kp.remain, &q), 0);
+	ck_assert_ptr_nonnull(snapshot_add_row(&kp.remain, &b, pi,
+	    PD_OWNER_OK));
+	kp.settled = 1;
+	filter_init(&f);
+	ck_assert_int_eq(portspec_parse("8080", NULL, &ps, NULL, 0), 0);
+	filter_add(&f, &ps);
+	ck_assert_int_eq(portspec_parse("9090/tcp", NULL, &ps, NULL, 0), 0);
+	filter_add(&f, &ps);
+	ck_assert_int_eq(portspec_parse("7", NULL, &ps, NULL, 0), 0);
+	filter_add(&f, &ps);
+
+	o = proto_kill_reply(&rows, &kp, &f, 0);
+	ck_assert_ptr_nonnull(o);
+	ck_assert(cJSON_IsTrue(item(o, "settled")));
+	ck_assert_int_eq(cJSON_GetArraySize(item(o, "remaining")), 1);
+	ports = item(o, "ports");
+	ck_assert_int_eq(cJSON_GetArraySize(ports), 3);
+	assert_str_item(cJSON_GetArrayItem(ports, 0), "port", "8080");
+	assert_str_item(cJSON_GetArrayItem(ports, 0), "state", "free");
+	assert_str_item(cJSON_GetArrayItem(ports, 1), "port", "9090/tcp");
+	assert_str_item(cJSON_GetArrayItem(ports, 1), "state", "held");
+	assert_str_item(cJSON_GetArrayItem(ports, 2), "state", "unused");
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	again = cJSON_Parse(text);
+	cJSON_free(text);
+	ck_assert_int_eq(proto_json_kill_reply(again, &back_rows, &back, err,
+	    sizeof(err)), 0);
+	cJSON_Delete(again);
+	ck_assert_uint_eq(back_rows.nrows, 2);
+	ck_assert_uint_eq(back.ntargets, 1);
+	ck_assert_int_eq(back.targets[0].outcome, KILL_EXITED);
+	ck_assert(back.settled);
+	ck_assert(!back.look_failed);
+	ck_assert_uint_eq(back.remain.nrows, 1);
+	ck_assert_int_eq(snapshot_row_proc(&back.remain,
+	    &back.remain.rows[0])->pid, 200);
+	ck_assert(kill_plan_failed(&back));	/* 9090 is still held */
+	ck_assert_int_eq(kill_port_state(&back, &back_rows, &f, &f.specs[0]),
+	    KILL_PORT_FREE);
+	kill_plan_free(&back);
+	snapshot_clear(&back_rows);
+
+	/* Not settled and no dry run: the freed check failed. */
+	again = cJSON_Parse("{\"listeners\":[],\"results\":[],"
+	    "\"dry_run\":false,\"settled\":false}");
+	ck_assert_int_eq(proto_json_kill_reply(again, &back_rows, &back, err,
+	    sizeof(err)), 0);
+	ck_assert(back.look_failed);
+	ck_assert(kill_plan_failed(&back));
+	kill_plan_free(&back);
+	cJSON_Delete(again);
+	again = cJSON_Parse("{\"listeners\":[],\"results\":[],"
+	    "\"dry_run\":true,\"settled\":false}");
+	ck_assert_int_eq(proto_json_kill_reply(again, &back_rows, &back, err,
+	    sizeof(err)), 0);
+	ck_assert(!kill_plan_failed(&back));
+	kill_plan_free(&back);
+	cJSON_Delete(again);
+	/* Malformed: an error, nothing kept. */
+	again = cJSON_Parse("{\"listeners\":[],\"results\":{}}");
+	ck_assert_int_eq(proto_json_kill_reply(again, &back_rows, &back, err,
+	    sizeof(err)), -1);
+	cJSON_Delete(again);
+
+	kill_plan_free(&kp);
+	snapshot_clear(&rows);
+	snapshot_clear(&back_rows);
+	proc_info_clear(&p);
+	proc_info_clear(&q);
+}
+END_TEST
+
 START_TEST(test_event_unowned)
 {
 	static const int reasons[] = { PD_OWNER_DENIED, PD_OWNER_NONE,
@@ -2123,6 +2290,8 @@ proto_suite(void)
 	tc = tcase_create("event");
 	tcase_add_test(tc, test_event_roundtrip);
 	tcase_add_test(tc, test_event_unowned);
+	tcase_add_test(tc, test_event_kill_roundtrip);
+	tcase_add_test(tc, test_kill_reply_roundtrip);
 	tcase_add_loop_test(tc, test_event_malformed, 0,
 	    (int)(sizeof(bad_events) / sizeof(bad_events[0])));
 	suite_add_tcase(s, tc);

@@ -344,14 +344,16 @@ class Holder:
     """
 
     def __init__(self, *args, as_user=None, timeout=START_TIMEOUT,
-                 may_die=False):
+                 may_die=False, script=HOLDER):
+        # script: another helper that prints holder.py's JSON line
+        # (tests/helpers/handover_kill.py).
         self.args = [str(a) for a in args]
         self._err = tempfile.TemporaryFile(mode="w+")
-        argv = [sys.executable, HOLDER] + self.args
+        argv = [sys.executable, script] + self.args
         if as_user is not None:
             # setpriv execs python in place: the pid stays the holder's.
             argv = (_setpriv(as_user) +
-                    [SYSTEM_PYTHON, _for_others(HOLDER)] + self.args)
+                    [SYSTEM_PYTHON, _for_others(script)] + self.args)
         self.proc = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=self._err, text=True)

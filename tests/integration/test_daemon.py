@@ -247,8 +247,9 @@ class KillThroughDaemonTest(DaemonTestCase):
         self.assertTrue(h.wait_dead())
         self.assertEqual(h.proc.returncode, -signal.SIGTERM)
         self.assertTrue(port_is_free(h.port))
-        self.assertRegex(self.portd.log(), r"kill for uid 0 pid \d+: pid %d"
-                         r" \(.*\): SIGTERM, exited" % h.pid)
+        self.assertRegex(self.portd.log(), r"kill by uid 0 pid \d+: port %d "
+                         r"pid %d \(.*\) user root: exited after SIGTERM"
+                         % (h.port, h.pid))
 
     def test_ignores_term_is_killed(self):
         h = self.holder("--tcp4", "127.0.0.1:0", "--ignore-term")

@@ -1,14 +1,23 @@
-"""test_kill.py - portctl kill in one-shot mode (--direct) against real
-processes started by the test (tests/helpers/holder.py).
+"""test_kill.py - portctl kill against real processes started by the test
+(tests/helpers/holder.py, tests/helpers/handover_kill.py): in one-shot
+mode (--direct), and, for the scenarios where the kernel must be asked
+rather than a cache (a listener shared by fork, handed over with
+SCM_RIGHTS, several ports, the kill events), through portd as well.
 
 Each test starts the processes it kills; portctl must signal exactly
 those, report what happened, and leave everything else alone. Waits poll
 with generous deadlines; nothing asserts on how long anything took.
 """
+import os
+import pwd
+import signal
 import unittest
 
-from portdtest import (PortdTestCase, parse_table, port_is_free, proc_comm,
-                       unused_port)
+from daemontest import Conn, DaemonTestCase
+from portdtest import (REPO, PortdTestCase, parse_table, port_is_free,
+                       proc_comm, ss_listeners, unused_port, wait_until)
+
+HANDOVER = os.path.join(REPO, "tests", "helpers", "handover_kill.py")
 
 # For kills expected to succeed on SIGTERM: portctl returns as soon as the
 # port is released, so a long timeout costs nothing and keeps a loaded
@@ -17,7 +26,7 @@ PATIENT = ("--timeout", "60")
 
 OUTCOMES = {"exited", "killed", "released", "still running",
             "permission denied", "gone before signalled", "pid reused",
-            "protected", "dry run", "failed"}
+            "protected", "dry run", "failed", "no longer holds the port"}
 
 
 class KillTest(PortdTestCase):
@@ -66,7 +75,8 @@ class KillTest(PortdTestCase):
         rows, lines = parse_table(out)
         self.assertEqual([r["PID"] for r in rows], [str(h.pid)])
         self.assertEqual(lines, ["pid %d (%s): SIGTERM, exited"
-                                 % (h.pid, comm)])
+                                 % (h.pid, comm),
+                                 "port %d: free" % h.port])
         self.assertTrue(h.wait_dead())
 
     def test_escalates_to_kill(self):
@@ -97,8 +107,11 @@ class KillTest(PortdTestCase):
                                     "--no-escalate")
         self.assertEqual(rc, 2, err)
         _, lines = parse_table(out)
+        comm = proc_comm(h.pid)
         self.assertEqual(lines, ["pid %d (%s): SIGTERM, still running"
-                                 % (h.pid, proc_comm(h.pid))])
+                                 % (h.pid, comm),
+                                 "port %d: still held by pid %d (%s)"
+                                 % (h.port, h.pid, comm)])
         self.assertTrue(h.alive())
 
     def test_dry_run(self):
@@ -116,7 +129,8 @@ class KillTest(PortdTestCase):
         self.assertEqual(rc, 0, err)
         _, lines = parse_table(out)
         self.assertEqual(lines, ["pid %d (%s): would be signalled (dry run)"
-                                 % (h.pid, proc_comm(h.pid))])
+                                 % (h.pid, proc_comm(h.pid)),
+                                 "port %d: held (dry run)" % h.port])
         self.assertTrue(h.alive())
         self.assertHeld(h)
 
@@ -286,6 +300,277 @@ class KillTest(PortdTestCase):
         self.assertEqual(rc, 0, self.err)
         self.assertEqual(results[h.pid]["outcome"], "exited")
         self.assertTrue(h.wait_dead())
+
+
+class HandoverScenarios:
+    """The kill scenarios where holders are not what a cache says: run
+    once with --direct and once through portd (the subclasses). The
+    helper binds only after a delay, so a daemon has seen both processes
+    holding nothing first (its cache has to learn the socket's owners)."""
+
+    def pair(self, mode, *args):
+        return self.holder(mode, "--delay-ms", "300", *args,
+                           script=HANDOVER)
+
+    def kill(self, *args, **kw):
+        """`portctl kill ARGS --json` -> (rc, {pid: result})."""
+        rc, data, err = self.portctl_json("kill", *args, **kw)
+        self.assertIsInstance(data, dict, "rc %d, stderr %r" % (rc, err))
+        results = data.get("results", [])
+        for r in results:
+            self.assertIn(r["outcome"], OUTCOMES, r)
+        self.rc, self.data, self.err = rc, data, err
+        return rc, {r["pid"]: r for r in results}
+
+    def ports(self):
+        return {p["port"]: p["state"] for p in self.data["ports"]}
+
+    def assertNotSignalled(self, results, pid):
+        # A cache may still list it: then it was vetted and left alone.
+        if pid in results:
+            self.assertEqual(results[pid]["outcome"],
+                             "no longer holds the port", results[pid])
+            self.assertIsNone(results[pid]["signal"], results[pid])
+
+    def test_fork_shared_every_holder_signalled(self):
+        h = self.pair("fork")
+        rc, results = self.kill(h.port, *PATIENT)
+        self.assertEqual(rc, 0, (self.data, self.err))
+        self.assertEqual(sorted(results), sorted([h.pid, h.child]))
+        for pid in (h.pid, h.child):
+            self.assertEqual(results[pid]["outcome"], "exited",
+                             results[pid])
+            self.assertEqual(results[pid]["signal"], "SIGTERM")
+            self.assertTrue(h.wait_dead(pid), pid)
+        self.assertTrue(port_is_free(h.port))
+        self.assertEqual(self.ports(), {str(h.port): "free"})
+        self.assertIs(self.data["settled"], True)
+        self.assertEqual(self.data["remaining"], [])
+
+    def test_fork_shared_survivors_named(self):
+        # Both ignore SIGTERM and SIGKILL is not allowed: the port is
+        # still held, exit 2, and the holders are named.
+        h = self.pair("fork", "--ignore-term")
+        rc, results = self.kill(h.port, "--timeout", "0.5",
+                                "--no-escalate")
+        self.assertEqual(rc, 2, (self.data, self.err))
+        for pid in (h.pid, h.child):
+            self.assertEqual(results[pid]["outcome"], "still running")
+            self.assertTrue(h.alive(pid))
+        self.assertEqual(self.ports(), {str(h.port): "held"})
+        self.assertEqual(sorted(r["pid"] for r in self.data["remaining"]),
+                         sorted([h.pid, h.child]))
+        # The same as a table: one line for the port, naming both.
+        rc, out, err = self.portctl("kill", h.port, "--timeout", "0.5",
+                                    "--no-escalate")
+        self.assertEqual(rc, 2, err)
+        _, lines = parse_table(out)
+        held = [line for line in lines if line.startswith("port ")]
+        self.assertEqual(len(held), 1, lines)
+        self.assertTrue(held[0].startswith("port %d: still held by "
+                                           % h.port), held)
+        for pid in (h.pid, h.child):
+            self.assertIn("pid %d (" % pid, held[0])
+        self.assertEqual(ss_listeners().get(("tcp", h.port)),
+                         {h.pid, h.child})
+
+    def test_fork_parent_closed_is_not_signalled(self):
+        h = self.pair("fork-close")
+        rc, results = self.kill(h.port, *PATIENT)
+        self.assertEqual(rc, 0, (self.data, self.err))
+        self.assertEqual(results[h.child]["outcome"], "exited")
+        self.assertTrue(h.wait_dead(h.child))
+        self.assertNotSignalled(results, h.pid)
+        self.assertTrue(h.alive(), "the parent held nothing but died")
+        self.assertTrue(port_is_free(h.port))
+        self.assertEqual(self.ports(), {str(h.port): "free"})
+
+    def close_first_once_seen(self, h):
+        """The first process closes its copy once `who` has named it (a
+        daemon's map knows it as the owner: it held the listener alone
+        for a while, --hold-ms), then only the second holds the port."""
+        self.assertTrue(wait_until(lambda: h.pid in [
+            r["pid"] for r in self.portctl_json("who", h.port)[1].get(
+                "listeners", [])]), "who never named the first process")
+        h.send_signal(signal.SIGUSR1)
+        self.assertTrue(wait_until(lambda: ss_listeners().get(
+            ("tcp", h.port)) == {h.child}), ss_listeners())
+
+    def test_fork_parent_closes_after_it_was_seen(self):
+        h = self.pair("fork", "--hold-ms", "1000", "--close-on-usr1")
+        self.close_first_once_seen(h)
+        rc, results = self.kill(h.port, *PATIENT)
+        self.assertEqual(rc, 0, (self.data, self.err))
+        self.assertEqual(results[h.child]["outcome"], "exited")
+        self.assertTrue(h.wait_dead(h.child))
+        self.assertNotSignalled(results, h.pid)
+        self.assertTrue(h.alive(), "the parent held nothing but died")
+        self.assertTrue(port_is_free(h.port))
+
+    def test_scm_rights_sender_closes_after_it_was_seen(self):
+        h = self.pair("pass", "--hold-ms", "1000", "--close-on-usr1")
+        self.close_first_once_seen(h)
+        rc, results = self.kill(h.port, *PATIENT)
+        self.assertEqual(rc, 0, (self.data, self.err))
+        self.assertEqual(results[h.child]["outcome"], "exited",
+                         (results, self.data))
+        self.assertTrue(h.wait_dead(h.child))
+        self.assertNotSignalled(results, h.pid)
+        self.assertTrue(h.alive(), "the sender held nothing but died")
+        self.assertTrue(port_is_free(h.port))
+
+    def test_scm_rights_both_hold(self):
+        h = self.pair("pass")
+        rc, results = self.kill(h.port, *PATIENT)
+        self.assertEqual(rc, 0, (self.data, self.err))
+        self.assertEqual(sorted(results), sorted([h.pid, h.child]))
+        for pid in (h.pid, h.child):
+            self.assertEqual(results[pid]["outcome"], "exited",
+                             results[pid])
+            self.assertTrue(h.wait_dead(pid), pid)
+        self.assertTrue(port_is_free(h.port))
+
+    def test_scm_rights_sender_closed(self):
+        h = self.pair("pass-close")
+        rc, results = self.kill(h.port, *PATIENT)
+        self.assertEqual(rc, 0, (self.data, self.err))
+        self.assertEqual(results[h.child]["outcome"], "exited",
+                         (results, self.data))
+        self.assertTrue(h.wait_dead(h.child))
+        self.assertNotSignalled(results, h.pid)
+        self.assertTrue(h.alive(), "the sender held nothing but died")
+        self.assertTrue(port_is_free(h.port))
+
+    def test_survivor_another_user_holds(self):
+        # nobody's sender passed the listener to a root process: a kill
+        # by nobody ends the sender, the socket is still there, and who
+        # holds it now is said (through portd, which sees it: the root
+        # process, not signalled; directly, nobody cannot see it).
+        h = self.pair("pass", "--first-as", "nobody")
+        comm = proc_comm(h.pid)
+        rc, out, err = self.portctl("kill", h.port, *PATIENT,
+                                    as_user="nobody")
+        self.assertEqual(rc, 2, (out, err))
+        self.assertTrue(h.wait_dead(h.pid))
+        self.assertTrue(h.alive(h.child))
+        _, lines = parse_table(out)
+        self.assertIn("pid %d (%s): SIGTERM, exited" % (h.pid, comm),
+                      lines)
+        held = [line for line in lines if line.startswith("port ")]
+        if self.MODE_ARGS == ("--direct",):
+            self.assertEqual(held, ["port %d: still held by a socket (owner "
+                                    "not visible: permission denied)"
+                                    % h.port], lines)
+        else:
+            self.assertIn("pid %d (%s): permission denied: uid %d may not "
+                          "signal pid %d (uid 0)" % (
+                              h.child, proc_comm(h.child),
+                              pwd.getpwnam("nobody").pw_uid, h.child),
+                          lines)
+            self.assertEqual(held, ["port %d: still held by pid %d (%s)"
+                                    % (h.port, h.child,
+                                       proc_comm(h.child))], lines)
+        self.assertEqual(ss_listeners().get(("tcp", h.port)), {h.child})
+
+    def test_several_ports(self):
+        h = self.holder("--tcp4", "127.0.0.1:0")
+        free = unused_port()
+        rc, results = self.kill(h.port, free, *PATIENT)
+        self.assertEqual(rc, 0, (self.data, self.err))
+        self.assertEqual(results[h.pid]["outcome"], "exited")
+        self.assertEqual(self.ports(), {str(h.port): "free",
+                                        str(free): "unused"})
+        # Nothing holds any of them: 1.
+        rc, out, err = self.portctl("kill", h.port, free)
+        self.assertEqual(rc, 1, (out, err))
+
+    def test_several_ports_one_still_held(self):
+        a = self.holder("--tcp4", "127.0.0.1:0")
+        b = self.holder("--ignore-term", "--tcp4", "127.0.0.1:0")
+        free = unused_port()
+        rc, out, err = self.portctl("kill", a.port, b.port, free,
+                                    "--timeout", "0.5", "--no-escalate")
+        self.assertEqual(rc, 2, (out, err))
+        _, lines = parse_table(out)
+        comm = proc_comm(b.pid)
+        self.assertIn("port %d: free" % a.port, lines)
+        self.assertIn("port %d: still held by pid %d (%s)"
+                      % (b.port, b.pid, comm), lines)
+        self.assertIn("port %d: nothing listens there" % free, lines)
+        self.assertTrue(a.wait_dead())
+        self.assertTrue(b.alive())
+
+
+class HandoverKillTest(HandoverScenarios, PortdTestCase):
+    """--direct: one process, no daemon."""
+
+
+class HandoverKillThroughDaemonTest(HandoverScenarios, DaemonTestCase):
+    """Through portd: its map is a cache; the kill asks the kernel."""
+
+    def events_of(self, pid):
+        rc, data, err = self.portctl_json("events")
+        self.assertEqual(rc, 0, err)
+        return [e for e in data["events"] if e["event"] == "kill" and
+                e["listener"]["pid"] == pid]
+
+    def test_kill_is_an_event(self):
+        h = self.holder("--tcp4", "127.0.0.1:0")
+        watcher = Conn(self.portd.path)
+        self.addCleanup(watcher.close)
+        self.assertTrue(watcher.request({"cmd": "watch"})["ok"])
+        # Asked by this process: the requester's pid is ours.
+        with Conn(self.portd.path) as c:
+            reply = c.request({"cmd": "kill", "ports": [str(h.port)],
+                               "timeout_ms": 60000})
+        self.assertTrue(reply["ok"], reply)
+        self.assertTrue(h.wait_dead())
+        while True:
+            msg = watcher.read_json()
+            ev = msg.get("event", {})
+            if ev.get("event") == "kill":
+                break
+        self.assertEqual(ev["listener"]["pid"], h.pid)
+        self.assertEqual(ev["listener"]["port"], h.port)
+        self.assertEqual(ev["requester"]["uid"], 0)
+        self.assertEqual(ev["requester"]["pid"], os.getpid())
+        self.assertEqual(ev["outcome"], "exited after SIGTERM")
+        self.assertIs(ev["dry_run"], False)
+        kept = self.events_of(h.pid)
+        self.assertEqual([e["seq"] for e in kept], [ev["seq"]])
+        self.assertRegex(self.portd.log(), r"kill by uid 0 pid %d: port %d "
+                         r"pid %d \(.*\) user root: exited after SIGTERM"
+                         % (os.getpid(), h.port, h.pid))
+        # The table form names the requester too.
+        rc, out, err = self.portctl("events")
+        self.assertEqual(rc, 0, err)
+        self.assertRegex(out, r"kill +tcp 127\.0\.0\.1:%d pid %d .* by "
+                         r"uid 0 pid %d: exited after SIGTERM"
+                         % (h.port, h.pid, os.getpid()))
+
+    def test_kill_by_non_root_is_its_event(self):
+        h = self.holder("--tcp4", "127.0.0.1:0", as_user="nobody")
+        rc, out, err = self.portctl("kill", h.port, *PATIENT,
+                                    as_user="nobody")
+        self.assertEqual(rc, 0, (out, err))
+        self.assertTrue(h.wait_dead())
+        (ev,) = self.events_of(h.pid)
+        self.assertEqual(ev["requester"]["uid"],
+                         pwd.getpwnam("nobody").pw_uid)
+        self.assertIsInstance(ev["requester"]["pid"], int)
+        self.assertEqual(ev["outcome"], "exited after SIGTERM")
+
+    def test_denied_kill_is_an_event(self):
+        h = self.holder("--tcp4", "127.0.0.1:0")
+        rc, out, err = self.portctl("kill", h.port, "--timeout", "0.5",
+                                    as_user="nobody")
+        self.assertEqual(rc, 2, (out, err))
+        self.assertTrue(h.alive())
+        (ev,) = self.events_of(h.pid)
+        self.assertEqual(ev["requester"]["uid"],
+                         pwd.getpwnam("nobody").pw_uid)
+        self.assertTrue(ev["outcome"].startswith("failed: permission "
+                                                 "denied"), ev)
 
 
 if __name__ == "__main__":

@@ -273,22 +273,23 @@ START_TEST(test_kill_child)
 	stale.exe = NULL;
 	stale.start_time = p.start_time - 1;
 	ck_assert_int_eq(backend_proc_alive(&stale), 0);
-	ck_assert_int_eq(backend_signal(&stale, SIGTERM, err, sizeof(err)),
+	ck_assert_int_eq(backend_signal(&stale, NULL, 0,
+	    SIGTERM, err, sizeof(err)),
 	    SIG_REUSED);
 	ck_assert_int_eq(WaitForSingleObject(h, 200), WAIT_TIMEOUT);
 
 	/* The right one: terminated, exit status 1. */
-	ck_assert_int_eq(backend_signal(&p, SIGTERM, err, sizeof(err)),
+	ck_assert_int_eq(backend_signal(&p, NULL, 0, SIGTERM, err, sizeof(err)),
 	    SIG_SENT);
 	ck_assert_int_eq(WaitForSingleObject(h, 20000), WAIT_OBJECT_0);
 	ck_assert(GetExitCodeProcess(h, &code));
 	ck_assert_uint_eq(code, 1);
 	ck_assert_int_eq(backend_proc_alive(&p), 0);
 	/* Exited (our handle keeps the pid from being reused). */
-	ck_assert_int_eq(backend_signal(&p, SIGKILL, err, sizeof(err)),
+	ck_assert_int_eq(backend_signal(&p, NULL, 0, SIGKILL, err, sizeof(err)),
 	    SIG_GONE);
 	CloseHandle(h);
-	r = backend_signal(&p, SIGKILL, err, sizeof(err));
+	r = backend_signal(&p, NULL, 0, SIGKILL, err, sizeof(err));
 	ck_assert_msg(r == SIG_GONE || r == SIG_REUSED, "%d %s", r, err);
 	proc_info_clear(&p);
 }
@@ -301,13 +302,13 @@ START_TEST(test_protected)
 
 	memset(&p, 0, sizeof(p));
 	p.pid = 0;		/* Idle */
-	ck_assert_int_eq(backend_signal(&p, SIGKILL, err, sizeof(err)),
+	ck_assert_int_eq(backend_signal(&p, NULL, 0, SIGKILL, err, sizeof(err)),
 	    SIG_PROTECTED);
 	p.pid = 4;		/* System */
-	ck_assert_int_eq(backend_signal(&p, SIGKILL, err, sizeof(err)),
+	ck_assert_int_eq(backend_signal(&p, NULL, 0, SIGKILL, err, sizeof(err)),
 	    SIG_PROTECTED);
 	ck_assert_int_eq(backend_proc_info(backend_self_pid(), &p), 0);
-	ck_assert_int_eq(backend_signal(&p, SIGKILL, err, sizeof(err)),
+	ck_assert_int_eq(backend_signal(&p, NULL, 0, SIGKILL, err, sizeof(err)),
 	    SIG_PROTECTED);
 	proc_info_clear(&p);
 	ck_assert_int_eq(backend_has_signals(), 0);
