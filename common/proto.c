@@ -796,6 +796,14 @@ proto_parse_request(const char *line, size_t len, struct request *req,
 			goto out;
 		}
 		if ((idtext = cJSON_PrintUnformatted(item)) != NULL) {
+			/* Escaping can grow a short string past req->id: a
+			 * cut id would make every reply invalid JSON. */
+			if (strlen(idtext) >= sizeof(req->id)) {
+				cJSON_free(idtext);
+				snprintf(err, errlen, "id: expected a number or "
+				    "a short string");
+				goto out;
+			}
 			snprintf(req->id, sizeof(req->id), "%s", idtext);
 			cJSON_free(idtext);
 		}

@@ -11,6 +11,10 @@
 
 #include "proto.h"
 
+#ifndef FIXTURES
+#error "build with -DFIXTURES=\"/path/to/tests/fixtures\""
+#endif
+
 /* ---- helpers ---------------------------------------------------------- */
 
 static int
@@ -967,6 +971,77 @@ START_TEST(test_request_id)
 }
 END_TEST
 
+/* A file of tests/fuzz/regressions/ (caller frees), NUL-terminated. */
+static char *
+read_regression(const char *name, size_t *len)
+{
+	char path[512], *buf;
+	FILE *fp;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/../fuzz/regressions/%s", FIXTURES,
+	    name);
+	fp = fopen(path, "rb");
+	ck_assert_msg(fp != NULL, "cannot open %s", path);
+	ck_assert_int_eq(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	ck_assert_int_ge(n, 0);
+	rewind(fp);
+	buf = malloc((size_t)n + 1);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	buf[n] = '\0';
+	fclose(fp);
+	*len = (size_t)n;
+	return buf;
+}
+
+/*
+ * A short id string can outgrow req->id once escaped (a control
+ * character is six bytes as \u0004): it is refused, never cut, since
+ * the id is echoed verbatim and a cut one makes the reply invalid JSON.
+ * Found by fuzz_proto_request.
+ */
+START_TEST(test_request_id_escaped_too_long)
+{
+	struct request req;
+	char err[256], line[128], *text, *reply;
+	cJSON *v;
+	size_t len;
+
+	text = read_regression("fuzz_proto_request/id-longer-once-escaped",
+	    &len);
+	ck_assert_int_eq(proto_parse_request(text, len, &req, err,
+	    sizeof(err)), PE_BAD_REQUEST);
+	free(text);
+	ck_assert_ptr_nonnull(strstr(err, "id"));
+	ck_assert_str_eq(req.id, "null");
+	reply = proto_reply_error(req.id, PE_BAD_REQUEST, err);
+	ck_assert_ptr_nonnull(reply);
+	v = cJSON_Parse(reply);
+	ck_assert_ptr_nonnull(v);
+	cJSON_Delete(v);
+	free(reply);
+
+	/* Ten control characters: 2 + 60 + 2 bytes of JSON, one too many;
+	 * nine fit (58 bytes with the quotes and the two letters). */
+	snprintf(line, sizeof(line), "{\"cmd\":\"list\",\"id\":\"w%s1\"}",
+	    "\\u0004\\u0004\\u0004\\u0004\\u0004\\u0004\\u0004\\u0004"
+	    "\\u0004\\u0004");
+	ck_assert_int_eq(parse(line, &req, err, sizeof(err)), PE_BAD_REQUEST);
+	ck_assert_str_eq(req.id, "null");
+	snprintf(line, sizeof(line), "{\"cmd\":\"list\",\"id\":\"w%s1\"}",
+	    "\\u0004\\u0004\\u0004\\u0004\\u0004\\u0004\\u0004\\u0004"
+	    "\\u0004");
+	ck_assert_int_eq(parse(line, &req, err, sizeof(err)), PE_NONE);
+	ck_assert_uint_eq(strlen(req.id), 58);
+	v = cJSON_Parse(req.id);
+	ck_assert_ptr_nonnull(v);
+	ck_assert(cJSON_IsString(v));
+	cJSON_Delete(v);
+}
+END_TEST
+
 /* The id is echoed even when the rest of the request is bad. */
 static const struct {
 	const char *line, *id;
@@ -1721,6 +1796,7 @@ proto_suite(void)
 	tcase_add_test(tc, test_request_kill_keys);
 	tcase_add_test(tc, test_request_all_keys);
 	tcase_add_test(tc, test_request_id);
+	tcase_add_test(tc, test_request_id_escaped_too_long);
 	tcase_add_loop_test(tc, test_request_bad_keeps_id, 0,
 	    (int)(sizeof(bad_with_id) / sizeof(bad_with_id[0])));
 	tcase_add_loop_test(tc, test_request_bad, 0,
