@@ -217,8 +217,12 @@ status_lines(FILE *fp, const cJSON *o, const char *prefix)
 		else if (cJSON_IsBool(v))
 			fprintf(fp, "%-26s %s\n", key, cJSON_IsTrue(v) ? "yes" :
 			    "no");
+		/* Range first: casting a double beyond long long is
+		 * undefined, and the status object is what the endpoint sent. */
 		else if (cJSON_IsNumber(v) &&
-		    v->valuedouble != (double)(long long)v->valuedouble)
+		    !(v->valuedouble > -9007199254740992.0 &&
+		    v->valuedouble < 9007199254740992.0 &&
+		    v->valuedouble == (double)(long long)v->valuedouble))
 			fprintf(fp, "%-26s %.3f\n", key, v->valuedouble);
 		else if (cJSON_IsNumber(v))
 			fprintf(fp, "%-26s %.0f\n", key, v->valuedouble);
