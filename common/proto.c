@@ -548,8 +548,12 @@ proto_json_kill(const cJSON *results, struct kill_plan *kp)
 		return -1;
 	cJSON_ArrayForEach(r, results) {
 		t = &kp->targets[kp->ntargets++];
-		t->proc.pid = get_num(r, "pid", &d) == 0 ? (int32_t)d : 0;
-		t->proc.uid = get_num(r, "uid", &d) == 0 ? (uint32_t)d :
+		/* In range before the casts: a double beyond the type's
+		 * range is undefined when cast. */
+		t->proc.pid = get_range(r, "pid", 0, 2147483647.0, &d) == 0 ?
+		    (int32_t)d : 0;
+		t->proc.uid = get_range(r, "uid", 0, 4294967294.0, &d) == 0 ?
+		    (uint32_t)d :
 		    PD_UID_UNKNOWN;
 		if ((s = get_str(r, "command")) != NULL)
 			snprintf(t->proc.comm, sizeof(t->proc.comm), "%s", s);
@@ -1047,7 +1051,8 @@ proto_json_event(const cJSON *o, struct event *ev)
 	int reason;
 
 	memset(ev, 0, sizeof(*ev));
-	if (get_num(o, "seq", &d) == -1 || (s = get_str(o, "event")) == NULL)
+	if (get_range(o, "seq", 0, 9007199254740992.0, &d) == -1 ||
+	    (s = get_str(o, "event")) == NULL)
 		return -1;
 	ev->seq = (uint64_t)d;
 	for (ev->type = EV_BIND; ev->type <= EV_RESPAWN; ev->type++)
@@ -1063,7 +1068,7 @@ proto_json_event(const cJSON *o, struct event *ev)
 		snprintf(ev->outcome, sizeof(ev->outcome), "%s", s);
 	ev->dry_run = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o,
 	    "dry_run"));
-	if (get_num(o, "parent_pid", &d) == 0)
+	if (get_range(o, "parent_pid", 0, 2147483647.0, &d) == 0)
 		ev->parent_pid = (int32_t)d;
 	if ((s = get_str(o, "parent_command")) != NULL)
 		snprintf(ev->parent_comm, sizeof(ev->parent_comm), "%s", s);

@@ -1667,7 +1667,64 @@ static const char *const bad_events[] = {
 	    "\"address\":\"1.2.3.x\",\"port\":1}}",
 	"{\"seq\":\"1\",\"event\":\"bind\",\"listener\":{\"family\":\"ipv4\","
 	    "\"address\":\"1.2.3.4\",\"port\":1}}",
+	/* A sequence number is whole and 0..2^53: casting -5 or 1e300 to
+	 * uint64_t is undefined. */
+	"{\"seq\":-5,\"event\":\"bind\",\"listener\":{\"family\":\"ipv4\","
+	    "\"address\":\"1.2.3.4\",\"port\":1}}",
+	"{\"seq\":1e300,\"event\":\"bind\",\"listener\":{\"family\":\"ipv4\","
+	    "\"address\":\"1.2.3.4\",\"port\":1}}",
+	"{\"seq\":1.5,\"event\":\"bind\",\"listener\":{\"family\":\"ipv4\","
+	    "\"address\":\"1.2.3.4\",\"port\":1}}",
 };
+
+/*
+ * Numbers out of their field's range are ignored, never cast: a
+ * parent_pid or pid beyond int32_t, a uid beyond uint32_t. The reply
+ * fuzz_proto_reply found (an event with seq -5) is replayed too.
+ */
+START_TEST(test_reply_numbers_out_of_range)
+{
+	struct kill_plan kp;
+	struct event ev;
+	char path[512], line[1024];
+	cJSON *o;
+	FILE *fp;
+
+	o = cJSON_Parse("{\"seq\":3,\"event\":\"respawn\",\"parent_pid\":1e12,"
+	    "\"listener\":{\"family\":\"ipv4\",\"address\":\"1.2.3.4\","
+	    "\"port\":1}}");
+	ck_assert_int_eq(proto_json_event(o, &ev), 0);
+	ck_assert_uint_eq(ev.seq, 3);
+	ck_assert_int_eq(ev.parent_pid, 0);
+	event_clear(&ev);
+	cJSON_Delete(o);
+
+	o = cJSON_Parse("[{\"pid\":-1e300,\"uid\":1e20},"
+	    "{\"pid\":2147483648,\"uid\":-1},{\"pid\":7,\"uid\":1000}]");
+	ck_assert_int_eq(proto_json_kill(o, &kp), 0);
+	ck_assert_uint_eq(kp.ntargets, 3);
+	ck_assert_int_eq(kp.targets[0].proc.pid, 0);
+	ck_assert_uint_eq(kp.targets[0].proc.uid, PD_UID_UNKNOWN);
+	ck_assert_int_eq(kp.targets[1].proc.pid, 0);
+	ck_assert_uint_eq(kp.targets[1].proc.uid, PD_UID_UNKNOWN);
+	ck_assert_int_eq(kp.targets[2].proc.pid, 7);
+	ck_assert_uint_eq(kp.targets[2].proc.uid, 1000);
+	kill_plan_free(&kp);
+	cJSON_Delete(o);
+
+	snprintf(path, sizeof(path), "%s/../fuzz/regressions/fuzz_proto_reply/"
+	    "event-seq-negative", FIXTURES);
+	fp = fopen(path, "r");
+	ck_assert_msg(fp != NULL, "cannot open %s", path);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), fp));
+	fclose(fp);
+	o = cJSON_Parse(line);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(proto_json_event(cJSON_GetObjectItemCaseSensitive(o,
+	    "event"), &ev), -1);
+	cJSON_Delete(o);
+}
+END_TEST
 
 START_TEST(test_event_malformed)
 {
@@ -1816,6 +1873,7 @@ proto_suite(void)
 	tc = tcase_create("event");
 	tcase_add_test(tc, test_event_roundtrip);
 	tcase_add_test(tc, test_event_unowned);
+	tcase_add_test(tc, test_reply_numbers_out_of_range);
 	tcase_add_loop_test(tc, test_event_malformed, 0,
 	    (int)(sizeof(bad_events) / sizeof(bad_events[0])));
 	suite_add_tcase(s, tc);
