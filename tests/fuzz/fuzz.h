@@ -81,9 +81,13 @@ fuzz_check_sock(const struct sock_info *si, int want_proto, int want_family)
 	FUZZ_CHECK(si->v6only >= -1 && si->v6only <= 1);
 	FUZZ_CHECK(si->family == PD_INET6 || si->v6only == 0);
 	FUZZ_CHECK((si->proto == PD_TCP) == (si->state == PD_LISTEN));
-	/* A scope only for fe80::/10, the addresses it names a link of. */
+	/* A scope only where it names a link: fe80::/10, and the
+	 * interface- and link-local multicast ff01::/16, ff02::/16 (KAME
+	 * embeds it in both). */
 	FUZZ_CHECK(si->scope_id == 0 || (si->family == PD_INET6 &&
-	    si->addr[0] == 0xfe && (si->addr[1] & 0xc0) == 0x80));
+	    ((si->addr[0] == 0xfe && (si->addr[1] & 0xc0) == 0x80) ||
+	    (si->addr[0] == 0xff && ((si->addr[1] & 0x0f) == 0x01 ||
+	    (si->addr[1] & 0x0f) == 0x02)))));
 	FUZZ_CHECK(want_proto == 0 || si->proto == want_proto);
 	FUZZ_CHECK(want_family == 0 || si->family == want_family);
 	sock_addr_text(si, addr, sizeof(addr));
