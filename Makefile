@@ -105,6 +105,16 @@ $(BUILD)/tests/check_%: tests/check_%.c tests/fixture.h $(LIBCOMMON)
 $(BUILD)/tests/check_snapshot: private CPPFLAGS += -DCHECK_WRAP_MALLOC
 $(BUILD)/tests/check_snapshot: private LDFLAGS += -Wl,--wrap=malloc
 
+# check_output tests portctl's formatters, which live in client/ (and
+# use the library: the object comes first on the line).
+$(BUILD)/tests/check_output: tests/check_output.c tests/fixture.h \
+    $(BUILD)/client/output.o $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) $(CFLAGS) \
+	    -DFIXTURES=\"$(CURDIR)/tests/fixtures\" -o $@ $< \
+	    $(BUILD)/client/output.o $(LIBCOMMON) \
+	    $(CHECK_LIBS) $(PKG_LIBS) $(LDFLAGS)
+
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
@@ -119,11 +129,13 @@ check: tests-build
 test: deps
 	@$(MAKE) --no-print-directory check
 
+# float-cast-overflow: GCC's undefined leaves it out (clang's has it), and
+# a double from JSON cast to an integer is where this code can meet it.
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan \
 	    OPT="-O1 -g -fno-omit-frame-pointer" \
-	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
-	    EXTRA_LDFLAGS="-fsanitize=address,undefined" check
+	    EXTRA_CFLAGS="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all" \
+	    EXTRA_LDFLAGS="-fsanitize=address,undefined,float-cast-overflow" check
 
 # The benchmark: its helpers (bench/*.c) and bench/run.py, which starts
 # the load and portd itself and raises the limits it needs. Never part of
@@ -219,7 +231,7 @@ check-units: all
 	    "$$d/portd.socket"; rc=$$?; rm -rf "$$d"; exit $$rc
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(COMMON_OBJS:.o=.d) $(DAEMON_OBJS:.o=.d) $(CLIENT_OBJS:.o=.d)
 
@@ -357,3 +369,49 @@ test-windows: windows-tests-build
 
 -include $(WIN_COMMON_OBJS:.o=.d) $(WIN_DAEMON_OBJS:.o=.d) \
 	$(WIN_CLIENT_OBJS:.o=.d)
+
+# ---- Fuzzing: clang libFuzzer with ASan + UBSan ---------------------------
+# make fuzz-build   build-fuzz/fuzz_* from tests/fuzz/fuzz_*.c, one target
+#                   per parser of outside input, linked with every common/
+#                   source and portctl's reply path, all instrumented
+# make fuzz         runs each target for FUZZ_SECONDS (default 60), one at a
+#                   time, seeded from tests/fixtures (tests/fuzz/run.sh);
+#                   FUZZ_TARGETS=fuzz_config limits it to some
+# make test runs each for 10 s (tests/run.sh). Needs clang and libFuzzer
+# (Debian: clang, libclang-rt-14-dev; scripts/deps.sh installs them).
+FUZZ_CC     ?= clang
+FUZZ_BUILD  := build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := $(WARN) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN)
+FUZZ_SRCS   := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS   := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+FUZZ_LIB_SRCS := $(COMMON_SRCS) client/remote.c client/output.c \
+	client/connect_unix.c
+FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(FUZZ_BUILD)/%.o)
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh $(FUZZ_BUILD) \
+	    $(FUZZ_TARGETS)
+
+# The library is instrumented for coverage (fuzzer-no-link); only the
+# targets link libFuzzer's main.
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(PKG_CFLAGS) $(FUZZ_CFLAGS) \
+	    -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_BUILD)/libportd-fuzz.a: $(FUZZ_LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h \
+    $(FUZZ_BUILD)/libportd-fuzz.a
+	$(FUZZ_CC) $(CPPFLAGS) $(PKG_CFLAGS) $(FUZZ_CFLAGS) \
+	    -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libportd-fuzz.a \
+	    $(PKG_LIBS)
+
+-include $(FUZZ_LIB_OBJS:.o=.d)

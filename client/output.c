@@ -296,10 +296,12 @@ status_lines(FILE *fp, const cJSON *o, const char *prefix)
 		} else if (cJSON_IsBool(v))
 			fprintf(fp, "%-26s %s\n", vkey, cJSON_IsTrue(v) ?
 			    "yes" : "no");
-		/* Range first: casting a huge double is undefined. */
-		else if (cJSON_IsNumber(v) && (!(v->valuedouble > -1e15 &&
-		    v->valuedouble < 1e15) ||
-		    v->valuedouble != (double)(long long)v->valuedouble))
+		/* Range first: casting a double beyond long long is
+		 * undefined, and the status object is what the endpoint sent. */
+		else if (cJSON_IsNumber(v) &&
+		    !(v->valuedouble > -9007199254740992.0 &&
+		    v->valuedouble < 9007199254740992.0 &&
+		    v->valuedouble == (double)(long long)v->valuedouble))
 			fprintf(fp, "%-26s %.3f\n", vkey, v->valuedouble);
 		else if (cJSON_IsNumber(v))
 			fprintf(fp, "%-26s %.0f\n", vkey, v->valuedouble);

@@ -36,6 +36,12 @@ wine64:/usr/lib/wine/wine64
 cmake:cmake
 dpkg-dev:dpkg-source
 "
+# make fuzz and make test's fuzzing: clang with libFuzzer and the
+# sanitizers' runtimes (libclang-rt-14-dev, which clang only recommends).
+PKGS="$PKGS
+clang:clang
+libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/include/fuzzer/FuzzedDataProvider.h
+"
 
 missing=""
 for entry in $PKGS; do

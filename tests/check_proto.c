@@ -12,6 +12,10 @@
 #include "proto.h"
 #include "strvis.h"
 
+#ifndef FIXTURES
+#error "build with -DFIXTURES=\"/path/to/tests/fixtures\""
+#endif
+
 /* ---- helpers ---------------------------------------------------------- */
 
 /* The decoders' error text, for the tests that do not look at it. */
@@ -1139,6 +1143,77 @@ START_TEST(test_request_id)
 }
 END_TEST
 
+/* A file of tests/fuzz/regressions/ (caller frees), NUL-terminated. */
+static char *
+read_regression(const char *name, size_t *len)
+{
+	char path[512], *buf;
+	FILE *fp;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/../fuzz/regressions/%s", FIXTURES,
+	    name);
+	fp = fopen(path, "rb");
+	ck_assert_msg(fp != NULL, "cannot open %s", path);
+	ck_assert_int_eq(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	ck_assert_int_ge(n, 0);
+	rewind(fp);
+	buf = malloc((size_t)n + 1);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	buf[n] = '\0';
+	fclose(fp);
+	*len = (size_t)n;
+	return buf;
+}
+
+/*
+ * A short id string can outgrow req->id once escaped (a control
+ * character is six bytes as \u0004): it is refused, never cut, since
+ * the id is echoed verbatim and a cut one makes the reply invalid JSON.
+ * Found by fuzz_proto_request.
+ */
+START_TEST(test_request_id_escaped_too_long)
+{
+	struct request req;
+	char err[256], line[128], *text, *reply;
+	cJSON *v;
+	size_t len;
+
+	text = read_regression("fuzz_proto_request/id-longer-once-escaped",
+	    &len);
+	ck_assert_int_eq(proto_parse_request(text, len, &req, err,
+	    sizeof(err)), PE_BAD_REQUEST);
+	free(text);
+	ck_assert_ptr_nonnull(strstr(err, "id"));
+	ck_assert_str_eq(req.id, "null");
+	reply = proto_reply_error(req.id, PE_BAD_REQUEST, err);
+	ck_assert_ptr_nonnull(reply);
+	v = cJSON_Parse(reply);
+	ck_assert_ptr_nonnull(v);
+	cJSON_Delete(v);
+	free(reply);
+
+	/* Ten control characters: 2 + 60 + 2 bytes of JSON, one too many;
+	 * nine fit (58 bytes with the quotes and the two letters). */
+	snprintf(line, sizeof(line), "{\"cmd\":\"list\",\"id\":\"w%s1\"}",
+	    "\\u0004\\u0004\\u0004\\u0004\\u0004\\u0004\\u0004\\u0004"
+	    "\\u0004\\u0004");
+	ck_assert_int_eq(parse(line, &req, err, sizeof(err)), PE_BAD_REQUEST);
+	ck_assert_str_eq(req.id, "null");
+	snprintf(line, sizeof(line), "{\"cmd\":\"list\",\"id\":\"w%s1\"}",
+	    "\\u0004\\u0004\\u0004\\u0004\\u0004\\u0004\\u0004\\u0004"
+	    "\\u0004");
+	ck_assert_int_eq(parse(line, &req, err, sizeof(err)), PE_NONE);
+	ck_assert_uint_eq(strlen(req.id), 58);
+	v = cJSON_Parse(req.id);
+	ck_assert_ptr_nonnull(v);
+	ck_assert(cJSON_IsString(v));
+	cJSON_Delete(v);
+}
+END_TEST
+
 /* The id is echoed even when the rest of the request is bad. */
 static const struct {
 	const char *line, *id;
@@ -1931,7 +2006,64 @@ static const char *const bad_events[] = {
 	    "\"address\":\"1.2.3.x\",\"port\":1}}",
 	"{\"seq\":\"1\",\"event\":\"bind\",\"listener\":{\"family\":\"ipv4\","
 	    "\"address\":\"1.2.3.4\",\"port\":1}}",
+	/* A sequence number is whole and 0..2^53: casting -5 or 1e300 to
+	 * uint64_t is undefined. */
+	"{\"seq\":-5,\"event\":\"bind\",\"listener\":{\"family\":\"ipv4\","
+	    "\"address\":\"1.2.3.4\",\"port\":1}}",
+	"{\"seq\":1e300,\"event\":\"bind\",\"listener\":{\"family\":\"ipv4\","
+	    "\"address\":\"1.2.3.4\",\"port\":1}}",
+	"{\"seq\":1.5,\"event\":\"bind\",\"listener\":{\"family\":\"ipv4\","
+	    "\"address\":\"1.2.3.4\",\"port\":1}}",
 };
+
+/*
+ * Numbers out of their field's range are ignored, never cast: a
+ * parent_pid or pid beyond int32_t, a uid beyond uint32_t. The reply
+ * fuzz_proto_reply found (an event with seq -5) is replayed too.
+ */
+START_TEST(test_reply_numbers_out_of_range)
+{
+	struct kill_plan kp;
+	struct event ev;
+	char path[512], line[1024];
+	cJSON *o;
+	FILE *fp;
+
+	/* A number beyond its type is a malformed reply, never a cast. */
+	o = cJSON_Parse("{\"seq\":3,\"event\":\"respawn\",\"parent_pid\":1e12,"
+	    "\"listener\":{\"family\":\"ipv4\",\"address\":\"1.2.3.4\","
+	    "\"port\":1}}");
+	ck_assert_int_eq(proto_json_event(o, &ev, perr, sizeof(perr)), -1);
+	ck_assert_ptr_nonnull(strstr(perr, "parent_pid"));
+	cJSON_Delete(o);
+
+	o = cJSON_Parse("[{\"pid\":-1e300,\"uid\":1e20}]");
+	ck_assert_int_eq(proto_json_kill(o, &kp, perr, sizeof(perr)), -1);
+	cJSON_Delete(o);
+	o = cJSON_Parse("[{\"pid\":2147483648,\"uid\":1}]");
+	ck_assert_int_eq(proto_json_kill(o, &kp, perr, sizeof(perr)), -1);
+	cJSON_Delete(o);
+	o = cJSON_Parse("[{\"pid\":7,\"uid\":1000}]");
+	ck_assert_int_eq(proto_json_kill(o, &kp, perr, sizeof(perr)), 0);
+	ck_assert_uint_eq(kp.ntargets, 1);
+	ck_assert_int_eq(kp.targets[0].proc.pid, 7);
+	ck_assert_uint_eq(kp.targets[0].proc.uid, 1000);
+	kill_plan_free(&kp);
+	cJSON_Delete(o);
+
+	snprintf(path, sizeof(path), "%s/../fuzz/regressions/fuzz_proto_reply/"
+	    "event-seq-negative", FIXTURES);
+	fp = fopen(path, "r");
+	ck_assert_msg(fp != NULL, "cannot open %s", path);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), fp));
+	fclose(fp);
+	o = cJSON_Parse(line);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(proto_json_event(cJSON_GetObjectItemCaseSensitive(o,
+	    "event"), &ev, perr, sizeof(perr)), -1);
+	cJSON_Delete(o);
+}
+END_TEST
 
 START_TEST(test_event_malformed)
 {
@@ -2271,6 +2403,7 @@ proto_suite(void)
 	tcase_add_test(tc, test_request_kill_keys);
 	tcase_add_test(tc, test_request_all_keys);
 	tcase_add_test(tc, test_request_id);
+	tcase_add_test(tc, test_request_id_escaped_too_long);
 	tcase_add_loop_test(tc, test_request_bad_keeps_id, 0,
 	    (int)(sizeof(bad_with_id) / sizeof(bad_with_id[0])));
 	tcase_add_loop_test(tc, test_request_bad, 0,
@@ -2292,6 +2425,7 @@ proto_suite(void)
 	tcase_add_test(tc, test_event_unowned);
 	tcase_add_test(tc, test_event_kill_roundtrip);
 	tcase_add_test(tc, test_kill_reply_roundtrip);
+	tcase_add_test(tc, test_reply_numbers_out_of_range);
 	tcase_add_loop_test(tc, test_event_malformed, 0,
 	    (int)(sizeof(bad_events) / sizeof(bad_events[0])));
 	suite_add_tcase(s, tc);

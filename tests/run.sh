@@ -124,5 +124,39 @@ fi
 exec 9>&-
 # ---- end of Windows -------------------------------------------------------
 
+# ---- Fuzzing: libFuzzer targets, a short budget each --------------------
+# With clang and libFuzzer installed (scripts/deps.sh installs them): build
+# build-fuzz/ (make fuzz-build; a failed build counts as one failure) and
+# run every target of tests/fuzz/ for FUZZ_SECONDS (10 s here; make fuzz
+# defaults to 60), one at a time: each target that runs its budget without
+# a crash, leak or broken invariant is one passed test. Skipped under make
+# asan: the fuzz build is ASan + UBSan already. The sub-make gets a clean
+# environment, as for macOS.
+fuzz_probe=$(mktemp -d)
+if ! command -v clang >/dev/null 2>&1; then
+	echo "fuzz: skipped: no clang (sh scripts/deps.sh installs clang and libclang-rt-14-dev)"
+elif ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n);
+int LLVMFuzzerTestOneInput(const char *d, long n) { return d && n < 0; }' \
+    >"$fuzz_probe/p.c" || ! clang -fsanitize=fuzzer,address,undefined \
+    -o "$fuzz_probe/p" "$fuzz_probe/p.c" >/dev/null 2>&1; then
+	echo "fuzz: skipped: clang cannot link -fsanitize=fuzzer (install libclang-rt-14-dev)"
+elif [ "${BUILD%asan*}" != "$BUILD" ]; then
+	echo "fuzz: skipped under $BUILD (make test runs the targets, built with ASan + UBSan)"
+elif ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD \
+    "${MAKE:-make}" -C "$top" --no-print-directory fuzz-build \
+    >"$log" 2>&1; then
+	tail -n 25 "$log"
+	echo "fuzz: make fuzz-build failed: counted as one failure"
+	failed=$((failed + 1))
+else
+	FUZZ_SECONDS=${FUZZ_SECONDS:-10} sh "$top/tests/fuzz/run.sh" \
+	    "$top/build-fuzz" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	count_result fuzz "$rc"
+fi
+rm -rf "$fuzz_probe"
+# ---- end of fuzzing -------------------------------------------------------
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
