@@ -416,6 +416,10 @@ recv_fd_and_wait(int via)
 	} u;
 	char byte;
 
+	/* Set up (the parent's end closed): from here its count moves
+	 * only with the fd it receives. */
+	if (write(via, "r", 1) != 1)
+		_exit(1);
 	memset(&msg, 0, sizeof(msg));
 	iov.iov_base = &byte;
 	iov.iov_len = 1;
@@ -468,6 +472,7 @@ START_TEST(test_handover)
 	}
 	ck_assert_int_gt(kid, 0);
 	close(sv[1]);
+	ck_assert_int_eq(read(sv[0], &ack, 1), 1);	/* set up */
 	b = backend_new(0, err, sizeof(err));
 	ck_assert_ptr_nonnull(b);
 	backend_set_resync(b, 1000, 0);

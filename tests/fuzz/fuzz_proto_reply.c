@@ -60,7 +60,7 @@ check_rows(const struct snapshot *s)
 		FUZZ_CHECK(s->rows[i].proc >= -1 &&
 		    (s->rows[i].proc < 0 ||
 		    (size_t)s->rows[i].proc < s->nprocs));
-		FUZZ_CHECK(s->rows[i].reason <= PD_OWNER_UNSUPPORTED);
+		FUZZ_CHECK(s->rows[i].reason < PD_REASON_MAX);
 		FUZZ_CHECK(s->rows[i].proc < 0 ||
 		    s->rows[i].reason == PD_OWNER_OK);
 		FUZZ_CHECK(pd_reason_text(s->rows[i].reason) != NULL);
