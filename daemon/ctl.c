@@ -257,12 +257,12 @@ queue_line(struct ctl_client *c, const char *line, size_t len)
 	c->queued += len;
 }
 
-/* Discards what is queued and tells a slow watcher it lost events. */
+/* Frees what is queued and not yet given to libuv (what is in flight
+ * is counted off by its write callback). */
 static void
-client_lagged(struct ctl_client *c)
+discard_queue(struct ctl_client *c)
 {
 	struct outbuf *b, *next;
-	char *line, who[PEER_TEXT_MAX];
 
 	for (b = c->qhead; b != NULL; b = next) {
 		next = b->next;
@@ -270,21 +270,38 @@ client_lagged(struct ctl_client *c)
 		free(b);
 	}
 	c->qhead = c->qtail = NULL;
-	log_warnx("watcher %s: more than %zu bytes unread: dropped "
-	    "(lagged)", peer_text(&c->peer, who, sizeof(who)),
-	    c->queued > LAG_HARD_FACTOR * c->pd->opts.watch_buffer ?
+}
+
+/* Discards what is queued and tells a slow watcher it lost events. */
+static void
+client_lagged(struct ctl_client *c)
+{
+	char *line, who[PEER_TEXT_MAX];
+	size_t limit;
+
+	/* A send may have closed it already (EPIPE): nothing to tell. */
+	if (c->closing || !c->watching ||
+	    uv_is_closing((uv_handle_t *)&c->pipe))
+		return;
+	limit = c->queued > LAG_HARD_FACTOR * c->pd->opts.watch_buffer ?
 	    LAG_HARD_FACTOR * c->pd->opts.watch_buffer :
-	    c->pd->opts.watch_buffer);
+	    c->pd->opts.watch_buffer;
+	discard_queue(c);
+	log_warnx("watcher %s: more than %zu bytes unread: dropped "
+	    "(lagged)", peer_text(&c->peer, who, sizeof(who)), limit);
 	line = proto_reply_error(c->watch_id, PE_LAGGED, "subscriber too "
 	    "slow: events were dropped; reconnect and use 'events' to catch "
 	    "up");
+	/* No watcher from here on, before queue_line may close it. */
+	c->watching = 0;
+	c->pd->ctl->nwatchers--;
 	if (line != NULL) {
 		queue_line(c, line, strlen(line));
 		free(line);
 	}
+	if (uv_is_closing((uv_handle_t *)&c->pipe))
+		return;		/* out of memory: closed */
 	c->closing = 1;
-	c->watching = 0;
-	c->pd->ctl->nwatchers--;
 	if (uv_timer_init(c->pd->loop, &c->lag_timer) == 0) {
 		c->lag_timer.data = c;
 		c->lag_timer_on = 1;
@@ -620,7 +637,6 @@ static void
 client_close(struct ctl_client *c)
 {
 	struct ctl *ctl = c->pd->ctl;
-	struct outbuf *b, *next;
 
 	if (uv_is_closing((uv_handle_t *)&c->pipe))
 		return;
@@ -630,11 +646,7 @@ client_close(struct ctl_client *c)
 	if (c->watching && ctl != NULL)
 		ctl->nwatchers--;
 	c->watching = 0;
-	for (b = c->qhead; b != NULL; b = next) {
-		next = b->next;
-		free(b);
-	}
-	c->qhead = c->qtail = NULL;
+	discard_queue(c);
 	if (ctl != NULL) {
 		if (c->prev != NULL)
 			c->prev->next = c->next;

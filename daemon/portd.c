@@ -132,8 +132,6 @@ portd_tick(struct portd *pd)
 	size_t i;
 	int changed;
 
-	/* Watchers had a whole interval to read what came last time. */
-	ctl_check_lag(pd);
 	snapshot_init(&next);
 	ec.pd = pd;
 	ec.now = 0;
@@ -188,6 +186,9 @@ on_tick(uv_timer_t *t)
 	struct portd *pd = t->data;
 	uint64_t every;
 
+	/* Watchers had a whole interval to read what came last time (only
+	 * here: a tick a kill asks for comes sooner than that). */
+	ctl_check_lag(pd);
 	portd_tick(pd);
 	/* A status line about every 10 s is plenty for systemctl status;
 	 * at an interval of 10 s or more, one per snapshot. */
