@@ -39,6 +39,8 @@ struct backend_stats {
 	uint64_t proc_events;		/* process events used (Linux connector) */
 	uint64_t proc_events_lost;	/* times the kernel dropped some */
 	int	 proc_connector;	/* 1: fork/exec/exit events arrive */
+	int	 fd_counts;		/* 1: a process's fd count is cheap
+					 * (Linux 6.2+): the count pass runs */
 };
 
 /* Returns NULL with a reason in err. */

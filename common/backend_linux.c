@@ -2006,6 +2006,7 @@ backend_get_stats(const struct backend *b, struct backend_stats *st)
 
 	*st = b->stats;
 	st->proc_connector = b->cn_live;
+	st->fd_counts = b->fd_counts;
 	st->cache_inodes = b->nents;
 	st->cache_unowned = 0;
 	for (i = 0; i < b->nents; i++)

@@ -110,6 +110,8 @@ cmd_status(struct portd *pd, struct ctl_client *c, struct request *req)
 	 * kernel's process events), else "polling" (re-read in slices). */
 	cJSON_AddStringToObject(o, "process_events", bs.proc_connector ?
 	    "connector" : "polling");
+	/* Whether the count pass runs (Linux 6.2+; see portd(8)). */
+	cJSON_AddBoolToObject(o, "fd_counts", bs.fd_counts);
 	cJSON_AddNumberToObject(o, "snapshots", (double)pd->snapshots);
 	cJSON_AddNumberToObject(o, "last_snapshot_ms", pd->last_snap_ms);
 	cJSON_AddNumberToObject(o, "avg_snapshot_ms", pd->snapshots ?
