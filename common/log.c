@@ -169,7 +169,7 @@ log_limited(struct log_limit *ll, uint64_t now, uint64_t window, int level,
 	char msg[1536];
 	va_list ap;
 
-	if (ll->logged != 0 && now - ll->logged < window) {
+	if (ll->logged != 0 && now < ll->logged + window) {
 		ll->unlogged++;
 		return 0;
 	}
@@ -179,7 +179,8 @@ log_limited(struct log_limit *ll, uint64_t now, uint64_t window, int level,
 	if (ll->unlogged > 0)
 		log_at(level, "%s (and %lu more like it in the last %llu s)",
 		    msg, ll->unlogged,
-		    (unsigned long long)((now - ll->logged) / 1000));
+		    (unsigned long long)(now > ll->logged ?
+		    (now - ll->logged) / 1000 : 0));
 	else
 		log_at(level, "%s", msg);
 	/* 0 means never: a clock starting at 0 still limits. */

@@ -222,6 +222,52 @@ START_TEST(test_plan_settle_and_ports)
 }
 END_TEST
 
+/* The settle of a run that signalled nothing: owners as the plan knew
+ * them, only where the target may still hold the socket. */
+START_TEST(test_plan_settle_known)
+{
+	struct snapshot s, now;
+	struct kill_plan kp;
+	struct sock_info a = sock(PD_TCP, PD_INET, 8080, 11),
+	    b = sock(PD_TCP, PD_INET, 9090, 12),
+	    c = sock(PD_TCP, PD_INET, 7070, 13),
+	    other = sock(PD_TCP, PD_INET, 6060, 14);
+
+	snapshot_init(&s);
+	snapshot_init(&now);
+	add_owned(&s, &a, 100, 1, 1);
+	add_owned(&s, &b, 200, 1, 2);
+	add_owned(&s, &c, 300, 1, 3);
+	ck_assert_int_eq(kill_plan_build(&kp, &s, NULL, 0), 0);
+	ck_assert_int_eq(find_target(&kp, 100, 1)->outcome, KILL_PENDING);
+	ck_assert_int_eq(kp.targets[0].proc.pid, 100);
+	ck_assert_int_eq(kp.targets[1].proc.pid, 200);
+	kp.targets[0].outcome = KILL_DENIED;		/* pid 100 */
+	kp.targets[1].outcome = KILL_NOT_HOLDER;	/* pid 200 */
+	kp.targets[2].outcome = KILL_GONE;		/* pid 300 */
+	/* A dump: sockets without owners; c is gone, other is not ours. */
+	ck_assert_ptr_nonnull(snapshot_add_row(&now, &a, -1,
+	    PD_OWNER_UNKNOWN));
+	ck_assert_ptr_nonnull(snapshot_add_row(&now, &b, -1,
+	    PD_OWNER_UNKNOWN));
+	ck_assert_ptr_nonnull(snapshot_add_row(&now, &other, -1,
+	    PD_OWNER_UNKNOWN));
+	ck_assert_int_eq(kill_plan_settle_known(&kp, &now), 2);
+	ck_assert(kp.settled);
+	ck_assert_uint_eq(kp.remain.rows[0].sock.inode, 11);
+	ck_assert_int_eq(snapshot_row_proc(&kp.remain,
+	    &kp.remain.rows[0])->pid, 100);	/* denied: still holds it */
+	ck_assert_uint_eq(kp.remain.rows[1].sock.inode, 12);
+	ck_assert_ptr_null(snapshot_row_proc(&kp.remain,
+	    &kp.remain.rows[1]));		/* not the holder: unknown */
+	ck_assert_int_eq(kp.remain.rows[1].reason, PD_OWNER_UNKNOWN);
+	ck_assert(kill_plan_failed(&kp));
+	kill_plan_free(&kp);
+	snapshot_clear(&s);
+	snapshot_clear(&now);
+}
+END_TEST
+
 START_TEST(test_target_text)
 {
 	struct kill_target t;
@@ -977,6 +1023,7 @@ kill_suite(void)
 	tcase_add_test(tc, test_never_signal);
 	tcase_add_test(tc, test_plan_add_holders);
 	tcase_add_test(tc, test_plan_settle_and_ports);
+	tcase_add_test(tc, test_plan_settle_known);
 	tcase_add_test(tc, test_target_text);
 	tcase_add_test(tc, test_plan_dualstack);
 	tcase_add_test(tc, test_plan_shared_socket);
