@@ -214,14 +214,15 @@ cmd_reload(struct portd *pd, struct ctl_client *c, struct request *req)
 
 /* ---- kill ------------------------------------------------------------ */
 
+/* Events of one user's kill that signalled nothing, at most. */
+#define KILL_IDLE_EVENTS	8
+
 /*
  * The kill as events, through the one path every event takes (the log,
  * watchers, the history): one per target with its outcome, and one per
  * socket left held by a process that was not a target. A user's kills
  * that signalled nothing are limited (below).
  */
-/* Events of one user's kill that signalled nothing, at most. */
-#define KILL_IDLE_EVENTS	8
 
 static void
 kill_events(struct portd *pd, struct kill_job *job)
