@@ -1,8 +1,9 @@
 """test_limits.py - what one local user can make portd hold or do is
 bounded (the control socket is 0666): backpressure on clients that never
 read, the per-uid connection cap with slots kept for root, the idle
-timeout, the kill-job limits, the socket directory's checks, and a
-leading empty line.
+timeout, the kill-job limits, the kill rate limit (and the bounded log
+lines and events of a flood of denied kills), the socket directory's
+checks, and a leading empty line.
 
 Connections of another user are made by tests/helpers/rawclient.py run
 as nobody (setpriv), so that SO_PEERCRED names nobody. Each class starts
