@@ -4,8 +4,10 @@
  * real child processes.
  */
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -794,6 +796,50 @@ START_TEST(test_guard_reuse)
 }
 END_TEST
 
+/*
+ * Out of descriptors, pidfd_open fails with EMFILE: the signal fails
+ * rather than going through a bare pid (only a kernel without pidfds
+ * takes that path), and the child lives on.
+ */
+START_TEST(test_guard_no_pidfd)
+{
+	struct proc_info p;
+	char err[128] = "";
+	pid_t pid = spawn();
+	struct rlimit rl, low;
+	int fds[256], n = 0, status, probe;
+
+	ck_assert_int_eq(backend_proc_info(pid, &p), 0);
+	if ((probe = (int)syscall(SYS_pidfd_open, pid, 0)) == -1 &&
+	    errno == ENOSYS) {
+		proc_info_clear(&p);
+		return;			/* no pidfds here: nothing to test */
+	}
+	ck_assert_int_ge(probe, 0);
+	close(probe);
+	/* Few descriptors, all of them taken. */
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	low = rl;
+	low.rlim_cur = 64;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	while (n < (int)(sizeof(fds) / sizeof(fds[0])) &&
+	    (fds[n] = dup(0)) != -1)
+		n++;
+	probe = errno;
+	status = backend_signal(&p, NULL, 0, SIGTERM, err, sizeof(err));
+	while (n > 0)
+		close(fds[--n]);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	ck_assert_int_eq(probe, EMFILE);
+	ck_assert_int_eq(status, SIG_FAILED);
+	ck_assert_msg(strstr(err, "pidfd_open") != NULL, "%s", err);
+	sleep_ms(100);
+	ck_assert_int_eq(waitpid(pid, &status, WNOHANG), 0);
+	ck_assert_int_eq(backend_proc_alive(&p), 1);
+	proc_info_clear(&p);
+}
+END_TEST
+
 START_TEST(test_guard_protected)
 {
 	struct proc_info p;
@@ -1047,6 +1093,7 @@ kill_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_guard_reuse);
 	tcase_add_test(tc, test_guard_protected);
+	tcase_add_test(tc, test_guard_no_pidfd);
 	tcase_add_test(tc, test_guard_zombie);
 	tcase_add_test(tc, test_plan_signal_real);
 	tcase_add_test(tc, test_plan_released_real);
