@@ -2066,7 +2066,9 @@ snapshot_resolve(struct backend *b, const struct filter *f, char *err,
 			b->nlast = b->socks.n;
 		}
 	}
-	if (resolve_owners(b) == -1)
+	/* A one-shot look at sockets that are not there has no owners to
+	 * find: no scan of every process's descriptors for nothing. */
+	if (!(oneshot && b->socks.n == 0) && resolve_owners(b) == -1)
 		goto oom;
 	b->stats.snapshots++;
 	return 0;
@@ -2199,6 +2201,13 @@ backend_signal(const struct proc_info *p, const struct sock_info *held,
 	pidfd = (int)syscall(SYS_pidfd_open, (pid_t)p->pid, 0);
 	if (pidfd == -1 && errno == ESRCH)
 		return SIG_GONE;
+	/* Only a kernel without pidfds (< 5.3) takes the kill() path
+	 * below; out of descriptors or memory, no signal is sent rather
+	 * than one through a pid that may be reused meanwhile. */
+	if (pidfd == -1 && errno != ENOSYS) {
+		snprintf(err, errlen, "pidfd_open: %s", strerror(errno));
+		return SIG_FAILED;
+	}
 	if (!same_process(p->pid, p->start_time)) {
 		if (pidfd != -1)
 			close(pidfd);

@@ -329,6 +329,54 @@ kill_plan_settle(struct kill_plan *kp, const struct snapshot *fresh)
 	return (int)kp->remain.nrows;
 }
 
+/* Whether an unsignalled target of this outcome may still hold its
+ * sockets, as far as the plan knows. */
+static int
+may_still_hold(int outcome)
+{
+	return outcome == KILL_DENIED || outcome == KILL_PROTECTED ||
+	    outcome == KILL_FAILED || outcome == KILL_PENDING;
+}
+
+int
+kill_plan_settle_known(struct kill_plan *kp, const struct snapshot *now)
+{
+	const struct kill_target *t;
+	const struct sock_info *si;
+	size_t i, k;
+	int pi, owned;
+
+	snapshot_clear(&kp->remain);
+	kp->settled = 1;
+	for (i = 0; i < now->nrows; i++) {
+		si = &now->rows[i].sock;
+		if (!plan_has_sock(kp, si))
+			continue;
+		owned = 0;
+		for (k = 0; k < kp->nsocks; k++) {
+			if (kp->sock_target[k] < 0 ||
+			    !sock_same(&kp->socks[k], si))
+				continue;
+			t = &kp->targets[kp->sock_target[k]];
+			if (t->signalled != 0 || !may_still_hold(t->outcome))
+				continue;
+			if ((pi = snapshot_find_proc(&kp->remain, t->proc.pid,
+			    t->proc.start_time)) < 0 &&
+			    (pi = snapshot_add_proc(&kp->remain, &t->proc)) < 0)
+				return -1;
+			if (snapshot_add_row(&kp->remain, si, pi,
+			    PD_OWNER_OK) == NULL)
+				return -1;
+			owned = 1;
+		}
+		if (!owned && snapshot_add_row(&kp->remain, si, -1,
+		    now->rows[i].reason) == NULL)
+			return -1;
+	}
+	snapshot_sort(&kp->remain);
+	return (int)kp->remain.nrows;
+}
+
 int
 kill_plan_failed(const struct kill_plan *kp)
 {
@@ -570,6 +618,53 @@ look(struct kill_run *run, int settle, int64_t now)
 	return (int)n;
 }
 
+/* Whether a target was signalled, or marked in a dry run. */
+static int
+any_acted(const struct kill_plan *kp)
+{
+	size_t i;
+
+	for (i = 0; i < kp->ntargets; i++)
+		if (kp->targets[i].signalled != 0 ||
+		    kp->targets[i].outcome == KILL_DRYRUN)
+			return 1;
+	return 0;
+}
+
+/*
+ * look_if_acted's end of a run that acted on nothing: no scan, the
+ * sockets' presence from a dump. 0, or -1 out of memory.
+ */
+static int
+settle_idle(struct kill_run *run)
+{
+	struct snapshot now;
+	int r = 0;
+
+	snapshot_init(&now);
+	if (run->par.dry_run)
+		;			/* a dry run never settles */
+	else if (backend_sockets(run->b, &run->filter, &now, run->err,
+	    sizeof(run->err)) == -1)
+		run->plan.look_failed = 1;
+	else
+		r = kill_plan_settle_known(&run->plan, &now) == -1 ? -1 : 0;
+	snapshot_clear(&now);
+	if (r == 0) {
+		kill_plan_finish(&run->plan);
+		run->done = 1;
+	}
+	return r;
+}
+
+/* Whether the first look may be left out (look_if_acted). */
+static int
+idle(const struct kill_run *run)
+{
+	return run->par.look_if_acted && run->plan.unowned == 0 &&
+	    !any_acted(&run->plan);
+}
+
 int
 kill_run_start(struct kill_run *run, struct backend *b,
     const struct snapshot *rows, const struct filter *f,
@@ -587,9 +682,13 @@ kill_run_start(struct kill_run *run, struct backend *b,
 	run->deadline = now_ms + par->timeout_ms;
 	if (par->dry_run) {
 		kill_plan_dry_run(&run->plan);
+		if (idle(run))
+			return settle_idle(run);
 		return look(run, 1, now_ms) == -1 ? -1 : 0;
 	}
 	kill_plan_signal(&run->plan, par->sig);
+	if (idle(run))
+		return settle_idle(run);
 	/* Other holders of the same sockets are acted on at once. */
 	if (look(run, 0, now_ms) == -1)
 		return -1;

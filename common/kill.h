@@ -95,6 +95,15 @@ int	 kill_plan_add_holders(struct kill_plan *, const struct snapshot *fresh,
  */
 int	 kill_plan_settle(struct kill_plan *, const struct snapshot *fresh);
 
+/*
+ * The freed check without a look at owners, from now (a
+ * backend_sockets() snapshot): as kill_plan_settle, each remaining socket
+ * with the targets the plan paired it with that were not signalled and
+ * were not found gone or elsewhere (denied, protected, failed), else
+ * without an owner. For a run that signalled nothing. -1: memory.
+ */
+int	 kill_plan_settle_known(struct kill_plan *, const struct snapshot *now);
+
 /* Marks every pending target KILL_DRYRUN. */
 void	 kill_plan_dry_run(struct kill_plan *);
 
@@ -170,6 +179,14 @@ struct kill_run_params {
 	 * too (portctl's kill); the reaper judges each holder itself. */
 	int find_others;
 	int32_t self;		/* never signalled (portd, portctl) */
+	/*
+	 * Take the fresh look (a full scan of every process's descriptors)
+	 * only if a target was signalled (marked, in a dry run) or a socket
+	 * had no visible owner; else settle from a socket dump of b
+	 * (kill_plan_settle_known): a kill that touched nothing costs no
+	 * scan (portd: a user's kill of ports it may not free).
+	 */
+	int look_if_acted;
 	/*
 	 * Called on the plan after targets were added (first the plan's,
 	 * then every batch found afresh): marks the pending ones the

@@ -143,11 +143,51 @@ name(const char *fmt, ...)						\
 	vlog(level, NULL, fmt, ap);					\
 	va_end(ap);							\
 }
+static void log_at(int, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+log_at(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(level, NULL, fmt, ap);
+	va_end(ap);
+}
+
 LOG_FN(log_errx, LOG_LVL_ERR)
 LOG_FN(log_warnx, LOG_LVL_WARN)
 LOG_FN(log_notice, LOG_LVL_NOTICE)
 LOG_FN(log_info, LOG_LVL_INFO)
 LOG_FN(log_debug, LOG_LVL_DEBUG)
+
+int
+log_limited(struct log_limit *ll, uint64_t now, uint64_t window, int level,
+    const char *fmt, ...)
+{
+	char msg[1536];
+	va_list ap;
+
+	if (ll->logged != 0 && now < ll->logged + window) {
+		ll->unlogged++;
+		return 0;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ll->unlogged > 0)
+		log_at(level, "%s (and %lu more like it in the last %llu s)",
+		    msg, ll->unlogged,
+		    (unsigned long long)(now > ll->logged ?
+		    (now - ll->logged) / 1000 : 0));
+	else
+		log_at(level, "%s", msg);
+	/* 0 means never: a clock starting at 0 still limits. */
+	ll->logged = now != 0 ? now : 1;
+	ll->unlogged = 0;
+	return 1;
+}
 
 void
 log_warn(const char *fmt, ...)

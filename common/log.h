@@ -13,6 +13,7 @@
 #ifndef PORTD_LOG_H
 #define PORTD_LOG_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARN = 4, LOG_LVL_NOTICE = 5,
@@ -36,6 +37,22 @@ void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_notice(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * A message any local user can cause (a refused client, a denied kill):
+ * one line per window at most, for all of its kind, so that a flood of
+ * requests is never a flood of lines. The first line of a window is
+ * written with a count of those left out since the last one written
+ * ("... (and 12 more like it in the last 10 s)"). A struct log_limit per
+ * kind, zeroed; now and window in ms (any monotonic clock). Returns 1 if
+ * the line was written (or would be at a lower level), 0 if counted.
+ */
+struct log_limit {
+	uint64_t logged;	/* when the last line was written, 0: never */
+	unsigned long unlogged;	/* left out since */
+};
+int	log_limited(struct log_limit *, uint64_t now, uint64_t window,
+	    int level, const char *, ...)
+	    __attribute__((format(printf, 5, 6)));
 void	fatal(const char *, ...) __attribute__((format(printf, 1, 2),
 	    noreturn));
 void	fatalx(const char *, ...) __attribute__((format(printf, 1, 2),

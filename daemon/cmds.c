@@ -216,22 +216,55 @@ cmd_reload(struct portd *pd, struct ctl_client *c, struct request *req)
 
 /* ---- kill ------------------------------------------------------------ */
 
+/* Events of one user's kill that signalled nothing, at most. */
+#define KILL_IDLE_EVENTS	8
+
 /*
  * The kill as events, through the one path every event takes (the log,
  * watchers, the history): one per target with its outcome, and one per
- * socket left held by a process that was not a target.
+ * socket left held by a process that was not a target. A user's kills
+ * that signalled nothing are limited (below).
  */
+
 static void
 kill_events(struct portd *pd, struct kill_job *job)
 {
+	/* See below: one line per KILL_LOG_MS for all users. */
+	static struct log_limit idle_log;
 	const struct kill_plan *kp = killjob_plan(job);
 	const struct peer *by = killjob_peer(job);
 	const struct kill_target *t;
 	const struct proc_info *p;
 	struct event ev;
-	size_t i, k;
+	char who[PEER_TEXT_MAX], what[160];
+	size_t i, k, left = (size_t)-1;
 
-	for (i = 0; i < kp->ntargets + kp->remain.nrows; i++) {
+	/*
+	 * A user's kill that signalled nothing (every target denied or
+	 * gone, nothing held the port, a dry run) changed nothing; its
+	 * outcome is in the requester's reply. Any user could send those
+	 * by the thousand (each may name thousands of ports), flushing the
+	 * shared history and flooding the log: for all users together, one
+	 * such kill per KILL_LOG_MS is logged with a count of the others
+	 * and becomes events (its first KILL_IDLE_EVENTS); the others are
+	 * not events. Root's kills, and kills that signalled, always are.
+	 */
+	for (i = 0; i < kp->ntargets && kp->targets[i].signalled == 0; i++)
+		;
+	if (!by->admin && (i == kp->ntargets || killjob_dry_run(job))) {
+		if (kp->ntargets > 0)
+			kill_target_text(&kp->targets[0], what, sizeof(what));
+		if (!log_limited(&idle_log, uv_now(pd->loop), KILL_LOG_MS,
+		    LOG_LVL_NOTICE, "kill by %s%s signalled nothing: %zu "
+		    "target%s%s%s%s", peer_text(by, who, sizeof(who)),
+		    killjob_dry_run(job) ? " (dry run)" : "", kp->ntargets,
+		    kp->ntargets == 1 ? "" : "s", kp->ntargets > 0 ?
+		    " (first: " : "", kp->ntargets > 0 ? what : "",
+		    kp->ntargets > 0 ? ")" : ""))
+			return;
+		left = KILL_IDLE_EVENTS;
+	}
+	for (i = 0; i < kp->ntargets + kp->remain.nrows && left > 0; i++) {
 		memset(&ev, 0, sizeof(ev));
 		ev.type = EV_KILL;
 		ev.dry_run = killjob_dry_run(job);
@@ -271,6 +304,7 @@ kill_events(struct portd *pd, struct kill_job *job)
 		}
 		portd_emit(pd, &ev);
 		event_clear(&ev);
+		left--;
 	}
 }
 
@@ -297,33 +331,18 @@ kill_done(struct portd *pd, struct kill_job *job, void *owner, void *arg)
 }
 
 /*
- * A kill refused as busy, logged once per BUSY_LOG_MS at most with a
+ * A kill refused as busy, logged once per KILL_LOG_MS at most with a
  * count of the rest: a user pipelining thousands of kills must not
- * flood the log. One loop thread: plain statics suffice.
+ * flood the log. One loop thread: a plain static suffices.
  */
-#define BUSY_LOG_MS	10000
-
 static void
 log_busy(struct portd *pd, const struct peer *p, const char *why)
 {
-	static uint64_t logged;
-	static unsigned long unlogged;
-	uint64_t now = uv_now(pd->loop);
+	static struct log_limit busy;
 	char who[PEER_TEXT_MAX];
 
-	if (logged != 0 && now - logged < BUSY_LOG_MS) {
-		unlogged++;
-		return;
-	}
-	if (unlogged > 0)
-		log_warnx("kill refused to %s: %s (and %lu more refused in "
-		    "the last %llu s)", peer_text(p, who, sizeof(who)), why,
-		    unlogged, (unsigned long long)(now - logged) / 1000);
-	else
-		log_warnx("kill refused to %s: %s",
-		    peer_text(p, who, sizeof(who)), why);
-	logged = now != 0 ? now : 1;
-	unlogged = 0;
+	log_limited(&busy, uv_now(pd->loop), KILL_LOG_MS, LOG_LVL_WARN,
+	    "kill refused to %s: %s", peer_text(p, who, sizeof(who)), why);
 }
 
 static void

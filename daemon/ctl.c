@@ -720,25 +720,13 @@ client_admitted(struct portd *pd, const struct peer *p, char *reason,
 static void
 log_refusal(struct portd *pd, const struct peer *p, const char *reason)
 {
-	struct ctl *ctl = pd->ctl;
-	uint64_t now = uv_now(pd->loop);
+	/* One loop thread, one daemon: a plain static (log.h). */
+	static struct log_limit refusals;
 	char who[PEER_TEXT_MAX];
 
-	if (ctl->refusal_logged != 0 &&
-	    now - ctl->refusal_logged < CTL_REFUSAL_LOG_MS) {
-		ctl->refusals_unlogged++;
-		return;
-	}
-	if (ctl->refusals_unlogged > 0)
-		log_warnx("client %s refused: %s (and %lu more refused in "
-		    "the last %llu s)", peer_text(p, who, sizeof(who)),
-		    reason, ctl->refusals_unlogged,
-		    (unsigned long long)(now - ctl->refusal_logged) / 1000);
-	else
-		log_warnx("client %s refused: %s",
-		    peer_text(p, who, sizeof(who)), reason);
-	ctl->refusal_logged = now != 0 ? now : 1;
-	ctl->refusals_unlogged = 0;
+	log_limited(&refusals, uv_now(pd->loop), CTL_REFUSAL_LOG_MS,
+	    LOG_LVL_WARN, "client %s refused: %s",
+	    peer_text(p, who, sizeof(who)), reason);
 }
 
 static void

@@ -115,6 +115,9 @@ copy_rows(const struct snapshot *s, struct snapshot *out)
 	return 0;
 }
 
+/* Denials are a user's to cause at will: one line per KILL_LOG_MS. */
+static struct log_limit denied_log;
+
 /*
  * What the requester may not signal is left out before anything is
  * signalled: portd runs with every right, so it checks the requester's.
@@ -136,7 +139,8 @@ authorize(void *arg, struct kill_plan *kp)
 			continue;
 		t->outcome = KILL_DENIED;
 		pd->denials++;
-		log_warnx("denied kill of pid %d (%s, user %s) to %s",
+		log_limited(&denied_log, uv_now(pd->loop), KILL_LOG_MS,
+		    LOG_LVL_WARN, "denied kill of pid %d (%s, user %s) to %s",
 		    (int)t->proc.pid, t->proc.comm, t->proc.user[0] ?
 		    t->proc.user : "?", peer_text(peer, who, sizeof(who)));
 		if (peer->uid == PD_UID_UNKNOWN && peer->user[0] != '\0')
@@ -153,6 +157,78 @@ authorize(void *arg, struct kill_plan *kp)
 	}
 }
 
+/*
+ * The token buckets (killjob.h), in thousandths of a request. One loop
+ * thread, one daemon per process: a fixed static table.
+ */
+#define MILLI	1000u
+#define FULL	((uint64_t)KILL_RATE_BURST * MILLI)
+
+struct rate_ent {
+	uint32_t uid;
+	char user[PD_NAME_MAX];	/* the key where uids are unknown */
+	int used;
+	uint64_t at;		/* loop ms of the last request */
+	uint64_t tokens;	/* as of at */
+};
+static struct rate_ent rates[KILL_RATE_USERS];
+
+static uint64_t
+rate_tokens(const struct rate_ent *r, uint64_t now)
+{
+	uint64_t dt = now > r->at ? now - r->at : 0;
+
+	/* KILL_RATE_PER_S a second: that many thousandths a ms. */
+	if (dt >= FULL)
+		return FULL;
+	return r->tokens + dt * KILL_RATE_PER_S >= FULL ? FULL :
+	    r->tokens + dt * KILL_RATE_PER_S;
+}
+
+/* Takes one request from the peer's bucket: 1, or 0 if it is empty. */
+static int
+rate_take(const struct peer *peer, uint64_t now)
+{
+	struct rate_ent *r = NULL, *e;
+	uint64_t have;
+	size_t i;
+
+	for (i = 0; i < KILL_RATE_USERS && r == NULL; i++) {
+		e = &rates[i];
+		if (e->used && e->uid == peer->uid &&
+		    (peer->uid != PD_UID_UNKNOWN ||
+		    strcmp(e->user, peer->user) == 0))
+			r = e;
+	}
+	/* A new user: a free slot, else one whose bucket is full again
+	 * (the same as none), else the one unused longest. */
+	for (i = 0; i < KILL_RATE_USERS && r == NULL; i++)
+		if (!rates[i].used || rate_tokens(&rates[i], now) == FULL)
+			r = &rates[i];
+	e = NULL;
+	for (i = 0; r == NULL && i < KILL_RATE_USERS; i++)
+		if (e == NULL || rates[i].at < e->at)
+			e = &rates[i];
+	if (r == NULL) {
+		r = e;
+		r->used = 0;
+	}
+	if (!r->used) {
+		r->used = 1;
+		r->uid = peer->uid;
+		snprintf(r->user, sizeof(r->user), "%s", peer->user);
+		r->at = now;
+		r->tokens = FULL;
+	}
+	have = rate_tokens(r, now);
+	r->at = now;
+	r->tokens = have;
+	if (have < MILLI)
+		return 0;
+	r->tokens -= MILLI;
+	return 1;
+}
+
 int
 killjob_admit(struct portd *pd, const struct peer *peer, char *err,
     size_t errlen)
@@ -162,6 +238,12 @@ killjob_admit(struct portd *pd, const struct peer *peer, char *err,
 
 	if (peer->admin)
 		return PE_NONE;
+	if (!rate_take(peer, uv_now(pd->loop))) {
+		snprintf(err, errlen, "too many kill requests of this user "
+		    "(%d at once, then %d a second); try again later",
+		    KILL_RATE_BURST, KILL_RATE_PER_S);
+		return PE_BUSY;
+	}
 	for (job = pd->jobs; job != NULL; job = job->next)
 		if (!job->who.admin &&
 		    job->who.uid == peer->uid &&
@@ -202,6 +284,9 @@ killjob_start(struct portd *pd, const struct snapshot *rows,
 		par.timeout_ms = pd->opts.max_kill_timeout_ms;
 	par.dry_run = kp->dry_run;
 	par.find_others = kp->find_others;
+	/* A user's kill that touched nothing costs no scan of every
+	 * process's descriptors: pipelined, it would stall the loop. */
+	par.look_if_acted = !kp->peer->admin;
 	par.self = (int32_t)getpid();
 	par.vet = authorize;
 	par.vet_arg = job;

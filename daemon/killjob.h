@@ -21,6 +21,20 @@ struct portd;
 struct kill_job;
 
 /*
+ * What one user (anyone but an admin) may ask of kills, counted per
+ * request whatever becomes of it (busy, denied, nothing to do): a token
+ * bucket per uid, KILL_RATE_BURST at once then KILL_RATE_PER_S a
+ * second; the buckets of at most KILL_RATE_USERS users are kept (past
+ * that, a full one is forgotten first, else the one unused longest).
+ * A user's kill lines (denied, refused, signalled nothing) are written
+ * once per KILL_LOG_MS at most, with a count of the rest (log.h).
+ */
+#define KILL_RATE_BURST		8
+#define KILL_RATE_PER_S		2
+#define KILL_RATE_USERS		64
+#define KILL_LOG_MS		10000
+
+/*
  * Called exactly once per started job, when its outcome is decided. owner
  * is NULL when it was detached meanwhile; arg is the caller's to free.
  */
@@ -34,13 +48,15 @@ struct killjob_params {
 	int dry_run;
 	int find_others;	/* act on other holders of the sockets too */
 	const struct peer *peer;	/* who asked: only what it may signal
-					 * is signalled (copied) */
+					 * is signalled (copied); anyone but
+					 * an admin gets look_if_acted */
 };
 
 /*
  * Whether peer may start one more kill: PE_NONE, or PE_BUSY with err set
- * when its user (anyone but an admin) already has max_kill_jobs in
- * progress. Asked before the work of a kill begins. A started job's
+ * when its user (anyone but an admin) asked too often (its bucket is
+ * empty; every call takes one from it) or already has max_kill_jobs in
+ * progress. Asked once per request, before the work of a kill begins. A started job's
  * timeout is cut to max_kill_timeout_ms for anyone but an admin.
  */
 int	 killjob_admit(struct portd *, const struct peer *, char *err,

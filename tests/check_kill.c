@@ -4,8 +4,10 @@
  * real child processes.
  */
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -219,6 +221,52 @@ START_TEST(test_plan_settle_and_ports)
 	ck_assert(kill_plan_failed(&kp));
 	kill_plan_free(&kp);
 	snapshot_clear(&s);
+}
+END_TEST
+
+/* The settle of a run that signalled nothing: owners as the plan knew
+ * them, only where the target may still hold the socket. */
+START_TEST(test_plan_settle_known)
+{
+	struct snapshot s, now;
+	struct kill_plan kp;
+	struct sock_info a = sock(PD_TCP, PD_INET, 8080, 11),
+	    b = sock(PD_TCP, PD_INET, 9090, 12),
+	    c = sock(PD_TCP, PD_INET, 7070, 13),
+	    other = sock(PD_TCP, PD_INET, 6060, 14);
+
+	snapshot_init(&s);
+	snapshot_init(&now);
+	add_owned(&s, &a, 100, 1, 1);
+	add_owned(&s, &b, 200, 1, 2);
+	add_owned(&s, &c, 300, 1, 3);
+	ck_assert_int_eq(kill_plan_build(&kp, &s, NULL, 0), 0);
+	ck_assert_int_eq(find_target(&kp, 100, 1)->outcome, KILL_PENDING);
+	ck_assert_int_eq(kp.targets[0].proc.pid, 100);
+	ck_assert_int_eq(kp.targets[1].proc.pid, 200);
+	kp.targets[0].outcome = KILL_DENIED;		/* pid 100 */
+	kp.targets[1].outcome = KILL_NOT_HOLDER;	/* pid 200 */
+	kp.targets[2].outcome = KILL_GONE;		/* pid 300 */
+	/* A dump: sockets without owners; c is gone, other is not ours. */
+	ck_assert_ptr_nonnull(snapshot_add_row(&now, &a, -1,
+	    PD_OWNER_UNKNOWN));
+	ck_assert_ptr_nonnull(snapshot_add_row(&now, &b, -1,
+	    PD_OWNER_UNKNOWN));
+	ck_assert_ptr_nonnull(snapshot_add_row(&now, &other, -1,
+	    PD_OWNER_UNKNOWN));
+	ck_assert_int_eq(kill_plan_settle_known(&kp, &now), 2);
+	ck_assert(kp.settled);
+	ck_assert_uint_eq(kp.remain.rows[0].sock.inode, 11);
+	ck_assert_int_eq(snapshot_row_proc(&kp.remain,
+	    &kp.remain.rows[0])->pid, 100);	/* denied: still holds it */
+	ck_assert_uint_eq(kp.remain.rows[1].sock.inode, 12);
+	ck_assert_ptr_null(snapshot_row_proc(&kp.remain,
+	    &kp.remain.rows[1]));		/* not the holder: unknown */
+	ck_assert_int_eq(kp.remain.rows[1].reason, PD_OWNER_UNKNOWN);
+	ck_assert(kill_plan_failed(&kp));
+	kill_plan_free(&kp);
+	snapshot_clear(&s);
+	snapshot_clear(&now);
 }
 END_TEST
 
@@ -748,6 +796,50 @@ START_TEST(test_guard_reuse)
 }
 END_TEST
 
+/*
+ * Out of descriptors, pidfd_open fails with EMFILE: the signal fails
+ * rather than going through a bare pid (only a kernel without pidfds
+ * takes that path), and the child lives on.
+ */
+START_TEST(test_guard_no_pidfd)
+{
+	struct proc_info p;
+	char err[128] = "";
+	pid_t pid = spawn();
+	struct rlimit rl, low;
+	int fds[256], n = 0, status, probe;
+
+	ck_assert_int_eq(backend_proc_info(pid, &p), 0);
+	if ((probe = (int)syscall(SYS_pidfd_open, pid, 0)) == -1 &&
+	    errno == ENOSYS) {
+		proc_info_clear(&p);
+		return;			/* no pidfds here: nothing to test */
+	}
+	ck_assert_int_ge(probe, 0);
+	close(probe);
+	/* Few descriptors, all of them taken. */
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	low = rl;
+	low.rlim_cur = 64;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	while (n < (int)(sizeof(fds) / sizeof(fds[0])) &&
+	    (fds[n] = dup(0)) != -1)
+		n++;
+	probe = errno;
+	status = backend_signal(&p, NULL, 0, SIGTERM, err, sizeof(err));
+	while (n > 0)
+		close(fds[--n]);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	ck_assert_int_eq(probe, EMFILE);
+	ck_assert_int_eq(status, SIG_FAILED);
+	ck_assert_msg(strstr(err, "pidfd_open") != NULL, "%s", err);
+	sleep_ms(100);
+	ck_assert_int_eq(waitpid(pid, &status, WNOHANG), 0);
+	ck_assert_int_eq(backend_proc_alive(&p), 1);
+	proc_info_clear(&p);
+}
+END_TEST
+
 START_TEST(test_guard_protected)
 {
 	struct proc_info p;
@@ -977,6 +1069,7 @@ kill_suite(void)
 	tcase_add_test(tc, test_never_signal);
 	tcase_add_test(tc, test_plan_add_holders);
 	tcase_add_test(tc, test_plan_settle_and_ports);
+	tcase_add_test(tc, test_plan_settle_known);
 	tcase_add_test(tc, test_target_text);
 	tcase_add_test(tc, test_plan_dualstack);
 	tcase_add_test(tc, test_plan_shared_socket);
@@ -1000,6 +1093,7 @@ kill_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_guard_reuse);
 	tcase_add_test(tc, test_guard_protected);
+	tcase_add_test(tc, test_guard_no_pidfd);
 	tcase_add_test(tc, test_guard_zombie);
 	tcase_add_test(tc, test_plan_signal_real);
 	tcase_add_test(tc, test_plan_released_real);

@@ -1,8 +1,9 @@
 """test_limits.py - what one local user can make portd hold or do is
 bounded (the control socket is 0666): backpressure on clients that never
 read, the per-uid connection cap with slots kept for root, the idle
-timeout, the kill-job limits, the socket directory's checks, and a
-leading empty line.
+timeout, the kill-job limits, the kill rate limit (and the bounded log
+lines and events of a flood of denied kills), the socket directory's
+checks, and a leading empty line.
 
 Connections of another user are made by tests/helpers/rawclient.py run
 as nobody (setpriv), so that SO_PEERCRED names nobody. Each class starts
@@ -22,7 +23,7 @@ import unittest
 from daemontest import (DEADLINE, Conn, DaemonTestCase, LineCollector,
                         Portd, make_tmpdir)
 from portdtest import (REPO, SYSTEM_PYTHON, _for_others, _setpriv,
-                       run_portctl, wait_until)
+                       run_portctl, unused_port, wait_until)
 
 RAWCLIENT = os.path.join(REPO, "tests", "helpers", "rawclient.py")
 MIB = 1024 * 1024
@@ -308,6 +309,68 @@ class KillJobLimitTest(DaemonTestCase):
                                     "timeout_ms": 5000})
         self.assertTrue(reply["ok"], reply)
         self.assertTrue(h.wait_dead())
+
+
+class KillRateTest(DaemonTestCase):
+    """Kill requests of a user are rate-limited however they end (denied,
+    nothing to do): past the burst they are busy, root's are not, and
+    the log and the history do not grow with the flood."""
+    PER_TEST = True
+    CONNS, EACH = 4, 10         # 40 requests, pipelined
+    BURST = 8                   # KILL_RATE_BURST (daemon/killjob.h)
+    IDLE_EVENTS = 8             # KILL_IDLE_EVENTS (daemon/cmds.c)
+
+    def flood(self, port):
+        req = [{"v": 1, "id": i, "cmd": "kill", "ports": ["%d/tcp" % port],
+                "timeout_ms": 100} for i in range(self.EACH)]
+        nb = Nobody(self.portd.path, self.CONNS, *req)
+        self.addCleanup(nb.close)
+        total = self.CONNS * self.EACH
+        self.assertTrue(wait_until(lambda: len(nb.replies()) == total,
+                                   DEADLINE), nb.lines.snapshot())
+        # While the flood is answered, root's status still is.
+        self.assertIn("sockets", self.status())
+        replies = [l["reply"] for l in nb.replies()]
+        busy = [r for r in replies if error_code(r) == "busy"]
+        done = [r for r in replies if r.get("ok")]
+        self.assertEqual(len(busy) + len(done), total, replies)
+        # The burst is granted at once; then the bucket runs dry (40
+        # requests would have to take 16 s for it not to).
+        self.assertGreaterEqual(len(done), self.BURST, replies)
+        self.assertTrue(busy, replies)
+        for r in busy:
+            self.assertIn("too many kill requests", r["error"]["message"])
+        return done
+
+    def test_denied_kills_are_limited_root_is_not(self):
+        h = self.holder("--tcp4", "127.0.0.1:0")
+        events = self.status()["events"]
+        done = self.flood(h.port)
+        for r in done:
+            (res,) = r["result"]["results"]
+            self.assertEqual(res["outcome"], "permission denied", r)
+        self.assertTrue(h.alive())
+        log = self.portd.log()
+        # One line per 10 s of each kind (a window may end meanwhile),
+        # not one per request or per target.
+        self.assertLessEqual(log.count("denied kill of pid %d" % h.pid), 2,
+                             log)
+        self.assertLessEqual(log.count("kill by uid"), 2 * (1 +
+                             self.IDLE_EVENTS), log)
+        self.assertLessEqual(log.count("kill refused to"), 2, log)
+        self.assertLessEqual(self.status()["events"] - events,
+                             2 * self.IDLE_EVENTS)
+        # Root is never limited: its kill goes through and ends it.
+        reply = self.portd.request({"v": 1, "id": "root", "cmd": "kill",
+                                    "ports": ["%d/tcp" % h.port],
+                                    "timeout_ms": 5000})
+        self.assertTrue(reply["ok"], reply)
+        self.assertTrue(h.wait_dead())
+
+    def test_kills_of_an_unused_port_are_limited(self):
+        port = unused_port()
+        for r in self.flood(port):
+            self.assertEqual(r["result"]["results"], [], r)
 
 
 def _inotify_events(fd):
