@@ -106,8 +106,6 @@ struct ctl {
 	uv_timer_t idle_sweep;		/* closes idle clients */
 	int handles;			/* open handles: freed at 0 */
 	struct peer self;		/* portd's own user */
-	uint64_t refusal_logged;	/* loop ms of the last refusal line */
-	unsigned long refusals_unlogged;
 };
 
 static void client_close(struct ctl_client *);
