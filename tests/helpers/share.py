@@ -141,8 +141,14 @@ def scenario_pass():
     pid = os.fork()
     if pid == 0:
         a.close()
+        # Set up: from here its fd count moves only with what it is
+        # handed (a close and a receipt between two snapshots would
+        # leave the count the same: the one case the count pass misses).
+        b.send(b"r")
         receiver(b)
     b.close()
+    if a.recv(1) != b"r":
+        raise SystemExit("share.py: the receiver did not start")
     s = listener()
     say({"pid": os.getpid(), "receiver": pid, "port": s.getsockname()[1]})
     for cmd in commands():
