@@ -234,6 +234,11 @@ kill_plan_update(struct kill_plan *kp, const struct snapshot *now)
 
 	for (i = 0; i < kp->ntargets; i++) {
 		t = &kp->targets[i];
+		/* A process on its way out closes its fds before it is gone:
+		 * "released" may have been a moment of its exit. */
+		if (t->outcome == KILL_RELEASED && !backend_proc_alive(&t->proc))
+			t->outcome = t->signalled == SIGKILL ? KILL_KILLED :
+			    KILL_EXITED;
 		if (t->outcome != KILL_PENDING || t->signalled == 0)
 			continue;
 		if (!backend_proc_alive(&t->proc))
@@ -723,6 +728,15 @@ kill_run_poll(struct kill_run *run, int64_t now_ms)
 		 * no one is left to look for (the cheap, common end). */
 		for (i = 0, present = 0; i < now.nrows && !present; i++)
 			present = plan_has_sock(&run->plan, &now.rows[i].sock);
+		for (i = 0; !present && !run->released_wait &&
+		    i < run->plan.ntargets; i++)
+			if (run->plan.targets[i].outcome == KILL_RELEASED) {
+				/* Its fds may have closed on its way out:
+				 * ask once more whether it still runs. */
+				run->released_wait = 1;
+				snapshot_clear(&now);
+				return 0;
+			}
 		if (!present && kill_plan_settle(&run->plan, &now) != -1) {
 			snapshot_clear(&now);
 			kill_plan_finish(&run->plan);

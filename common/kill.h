@@ -203,6 +203,8 @@ struct kill_run {
 	struct kill_run_params par;
 	struct backend *b;	/* the caller's, for the socket polls */
 	int escalated;
+	int released_wait;	/* one more poll before calling a target
+				 * "released": it may be mid-exit */
 	int looks;
 	int done;
 	int64_t deadline;	/* monotonic ms */
