@@ -659,15 +659,6 @@ client_close(struct ctl_client *c)
 		uv_close((uv_handle_t *)&c->lag_timer, on_handle_closed);
 }
 
-/* The same account: the uid, or on Windows (no uids) the name. */
-static int
-same_user(const struct peer *a, const struct peer *b)
-{
-	if (a->uid != b->uid)
-		return 0;
-	return a->uid != PD_UID_UNKNOWN || strcmp(a->user, b->user) == 0;
-}
-
 /*
  * Whether one more connection from p fits; if not, why, in reason. An
  * admin, or portd's own user (who could stop portd anyway: a portd run
@@ -688,15 +679,15 @@ client_admitted(struct portd *pd, const struct peer *p, char *reason,
 		    ctl->nclients);
 		return 0;
 	}
-	if (p->admin || same_user(p, &ctl->self))
+	if (p->admin || peer_same_user(p, &ctl->self))
 		return 1;
 	reserved = pd->opts.max_clients / 2 < CTL_ROOT_SLOTS ?
 	    pd->opts.max_clients / 2 : CTL_ROOT_SLOTS;
 	for (c = ctl->clients; c != NULL; c = c->next) {
-		if (c->peer.admin || same_user(&c->peer, &ctl->self))
+		if (c->peer.admin || peer_same_user(&c->peer, &ctl->self))
 			continue;
 		others++;
-		if (same_user(&c->peer, p))
+		if (peer_same_user(&c->peer, p))
 			mine++;
 	}
 	if (others >= pd->opts.max_clients - reserved) {

@@ -245,10 +245,7 @@ killjob_admit(struct portd *pd, const struct peer *peer, char *err,
 		return PE_BUSY;
 	}
 	for (job = pd->jobs; job != NULL; job = job->next)
-		if (!job->who.admin &&
-		    job->who.uid == peer->uid &&
-		    (peer->uid != PD_UID_UNKNOWN ||
-		    strcmp(job->who.user, peer->user) == 0))
+		if (!job->who.admin && peer_same_user(&job->who, peer))
 			n++;
 	if (n < pd->opts.max_kill_jobs)
 		return PE_NONE;

@@ -4,6 +4,7 @@
  * uid, "VM\alice pid 4242".
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "peer.h"
 
@@ -23,4 +24,12 @@ peer_text(const struct peer *p, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%s", who);
 	return buf;
+}
+
+int
+peer_same_user(const struct peer *a, const struct peer *b)
+{
+	if (a->uid != b->uid)
+		return 0;
+	return a->uid != PD_UID_UNKNOWN || strcmp(a->user, b->user) == 0;
 }

@@ -28,6 +28,8 @@ void	peer_self(struct peer *);
 /* The peer for the log: "uid 1000 pid 42", "VM\alice pid 42" (peer.c). */
 #define PEER_TEXT_MAX	(PD_NAME_MAX + 32)
 const char *peer_text(const struct peer *, char *buf, size_t len);
+/* The same account: the uid, or on Windows (no uids) the name (peer.c). */
+int	peer_same_user(const struct peer *, const struct peer *);
 /*
  * Whether the peer may signal p: an admin any process, anyone else only
  * the processes the OS would let it signal itself (Linux: kill(2)'s rule,
